@@ -1,0 +1,100 @@
+import {
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import { IDENTITY_STREAM, identitySubject, parseEvent, type RemoteIdentityEvent } from '@ri/events';
+import { VersionConflictError } from './errors.ts';
+
+export interface StoredEvent {
+  event: RemoteIdentityEvent;
+  /** The event's sequence in the identity stream: a global, gap-tolerant position. */
+  sequence: number;
+}
+
+export interface AppendOptions {
+  /**
+   * The identity's last stream sequence that the writer decided on; 0 means the identity must
+   * have no events yet. Omitted: append whatever came before (facts a connector observed).
+   */
+  expectedSequence?: number;
+}
+
+export interface AppendResult {
+  sequence: number;
+  /** True when the server had this event id already and kept the first copy. */
+  duplicate: boolean;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The identity event log on JetStream: one subject per identity. */
+export class EventLog {
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+  ) {}
+
+  /** Appends one event; the event id is the message id, so a retried append is dropped. */
+  async append(event: RemoteIdentityEvent, options: AppendOptions = {}): Promise<AppendResult> {
+    const subject = identitySubject(event.remote_identity_id);
+    try {
+      const ack = await this.js.publish(subject, encoder.encode(JSON.stringify(event)), {
+        msgID: event.event_id,
+        ...(options.expectedSequence === undefined
+          ? {}
+          : { expect: { lastSubjectSequence: options.expectedSequence } }),
+      });
+      return { sequence: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      if (isWrongLastSequence(err) && options.expectedSequence !== undefined) {
+        throw new VersionConflictError(subject, options.expectedSequence, { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** The sequence of the identity's last event, or 0 when it has none. */
+  async lastSequence(remoteIdentityId: string): Promise<number> {
+    const msg = await this.jsm.streams.getMessage(IDENTITY_STREAM, {
+      last_by_subj: identitySubject(remoteIdentityId),
+    });
+    return msg?.seq ?? 0;
+  }
+
+  /** Reads the identity's whole history in order, as an aggregate is loaded. */
+  async read(remoteIdentityId: string): Promise<StoredEvent[]> {
+    const last = await this.lastSequence(remoteIdentityId);
+    if (last === 0) return [];
+    const consumer = await this.js.consumers.get(IDENTITY_STREAM, {
+      filter_subjects: identitySubject(remoteIdentityId),
+      deliver_policy: DeliverPolicy.All,
+    });
+    const events: StoredEvent[] = [];
+    const messages = await consumer.consume();
+    try {
+      for await (const msg of messages) {
+        events.push({ event: parseEvent(JSON.parse(decoder.decode(msg.data))), sequence: msg.seq });
+        if (msg.seq >= last) break;
+      }
+    } finally {
+      await messages.close();
+    }
+    return events;
+  }
+}
+
+function isWrongLastSequence(err: unknown): boolean {
+  if (err instanceof JetStreamApiError) {
+    return err.code === JetStreamApiCodes.StreamWrongLastSequence;
+  }
+  return /wrong last sequence/i.test(String(err));
+}
+
+/** Decodes an event message's payload; shared by every consumer of the identity stream. */
+export function decodeEvent(data: Uint8Array): RemoteIdentityEvent {
+  return parseEvent(JSON.parse(decoder.decode(data)));
+}

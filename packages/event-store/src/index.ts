@@ -1,0 +1,11 @@
+export { connectNats, type ConnectNatsOptions } from './connect.ts';
+export { VersionConflictError } from './errors.ts';
+export {
+  EventLog,
+  decodeEvent,
+  type AppendOptions,
+  type AppendResult,
+  type StoredEvent,
+} from './event-log.ts';
+export { openJetStream, type JetStreamContext } from './jetstream.ts';
+export { ensureStreams, isNotFound, streamConfigs, type StreamSettings } from './streams.ts';

@@ -1,0 +1,27 @@
+import {
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { EventLog } from './event-log.ts';
+import { ensureStreams, type StreamSettings } from './streams.ts';
+
+export interface JetStreamContext {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  log: EventLog;
+}
+
+/** Opens the JetStream APIs on a connection and makes sure the streams exist. */
+export async function openJetStream(
+  nc: NatsConnection,
+  settings: StreamSettings = {},
+): Promise<JetStreamContext> {
+  const jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm, settings);
+  const js = jetstream(nc);
+  return { nc, js, jsm, log: new EventLog(js, jsm) };
+}

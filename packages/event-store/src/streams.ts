@@ -1,0 +1,79 @@
+import {
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { nanos } from '@nats-io/nats-core';
+import {
+  IDENTITY_STREAM,
+  IDENTITY_SUBJECT_PREFIX,
+  MAIL_STREAM,
+  MAIL_SUBJECT_PREFIX,
+} from '@ri/events';
+
+export interface StreamSettings {
+  /** Replicas of every stream; 1 on a single server, 3 on a production cluster. */
+  replicas?: number;
+  /** How long a message id is remembered for dropping a republished mail message. */
+  mailDuplicateWindowMs?: number;
+}
+
+/**
+ * The identity log keeps everything forever: it is the source of truth that auditors replay.
+ * The mail stream keeps messages by limits too, so that several services can read them; how
+ * long is an operator's choice (`max_age`), none by default.
+ */
+export function streamConfigs({
+  replicas = 1,
+  mailDuplicateWindowMs = 60 * 60 * 1000,
+}: StreamSettings = {}): (Partial<StreamConfig> & { name: string })[] {
+  return [
+    {
+      name: IDENTITY_STREAM,
+      subjects: [`${IDENTITY_SUBJECT_PREFIX}.*`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      discard: DiscardPolicy.Old,
+      max_age: 0,
+      duplicate_window: nanos(2 * 60 * 1000),
+    },
+    {
+      name: MAIL_STREAM,
+      subjects: [`${MAIL_SUBJECT_PREFIX}.*`],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      discard: DiscardPolicy.Old,
+      max_age: 0,
+      duplicate_window: nanos(mailDuplicateWindowMs),
+    },
+  ];
+}
+
+/** Creates the streams that are missing; existing ones are left as the operator set them. */
+export async function ensureStreams(
+  jsm: JetStreamManager,
+  settings: StreamSettings = {},
+): Promise<void> {
+  for (const config of streamConfigs(settings)) {
+    const { name } = config;
+    try {
+      await jsm.streams.info(name);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      try {
+        await jsm.streams.add(config);
+      } catch (addErr) {
+        // Another service created it between our look-up and our add.
+        if (!/already in use|already exists/i.test(String(addErr))) throw addErr;
+      }
+    }
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return /not found/i.test(String((err as Error)?.message ?? err));
+}

@@ -1,0 +1,54 @@
+import type { z } from 'zod';
+import { connectorEventSchemas } from './connector-events.ts';
+import { envelopeSchema, type EventEnvelope } from './envelope.ts';
+import { identityEventSchemas } from './identity-events.ts';
+
+/** Every event type that the identity log carries, with the schema of its current version. */
+export const EVENT_SCHEMAS = { ...identityEventSchemas, ...connectorEventSchemas } as const;
+
+/** The current schema version of each event type's `data`. */
+export const CURRENT_VERSION = 1;
+
+type Schemas = typeof EVENT_SCHEMAS;
+export type EventType = keyof Schemas;
+export type EventData<T extends EventType> = z.infer<Schemas[T]>;
+
+/** A validated event: the union of every envelope, so that `switch (e.type)` narrows `data`. */
+export type RemoteIdentityEvent = {
+  [T in EventType]: EventEnvelope<T, EventData<T>>;
+}[EventType];
+
+export type EventOf<T extends EventType> = Extract<RemoteIdentityEvent, { type: T }>;
+
+export class EventSchemaError extends Error {
+  readonly code = 'EVENT_INVALID';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'EventSchemaError';
+  }
+}
+
+export function isEventType(type: string): type is EventType {
+  return Object.hasOwn(EVENT_SCHEMAS, type);
+}
+
+/**
+ * Validates an envelope read from the log. Unknown types are refused rather than passed on,
+ * since a reader cannot evolve state from an event it does not understand.
+ */
+export function parseEvent(raw: unknown): RemoteIdentityEvent {
+  const envelope = envelopeSchema.safeParse(raw);
+  if (!envelope.success) {
+    throw new EventSchemaError(`invalid envelope: ${envelope.error.message}`);
+  }
+  const { type, version } = envelope.data;
+  if (!isEventType(type)) throw new EventSchemaError(`unknown event type ${type}`);
+  if (version > CURRENT_VERSION) {
+    throw new EventSchemaError(`${type} version ${version} is newer than this reader`);
+  }
+  const data = EVENT_SCHEMAS[type].safeParse(envelope.data.data);
+  if (!data.success) {
+    throw new EventSchemaError(`invalid ${type} data: ${data.error.message}`);
+  }
+  return { ...envelope.data, type, data: data.data } as RemoteIdentityEvent;
+}

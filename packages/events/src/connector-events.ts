@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/** Why a connection failed, stable across releases so that clients can branch on it. */
+export const CONNECTION_FAILURE_CODES = [
+  'AUTH_FAILED',
+  'TLS_FAILED',
+  'HOST_NOT_FOUND',
+  'CONNECTION_REFUSED',
+  'TIMEOUT',
+  'SERVER_ERROR',
+  'UNSUPPORTED',
+  'SECRET_UNAVAILABLE',
+] as const;
+export const connectionFailureCodeSchema = z.enum(CONNECTION_FAILURE_CODES);
+export type ConnectionFailureCode = z.infer<typeof connectionFailureCodeSchema>;
+
+export const connectorEventSchemas = {
+  Connected: z.object({
+    connector: z.string(),
+    server: z.string(),
+    port: z.number().int(),
+  }),
+  ConnectionFailed: z.object({
+    connector: z.string(),
+    code: connectionFailureCodeSchema,
+    message: z.string(),
+  }),
+  /** The connector closed the connection, on request or because it was lost. */
+  Disconnected: z.object({
+    connector: z.string(),
+    reason: z.enum(['requested', 'lost', 'deleted', 'shutdown']),
+  }),
+  FetchStarted: z.object({
+    fetch_id: z.string().uuid(),
+    mailbox: z.string(),
+    fetch_method: z.string(),
+  }),
+  FetchCompleted: z.object({
+    fetch_id: z.string().uuid(),
+    mailbox: z.string(),
+    /** Messages published by this fetch. */
+    fetched: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+    duration_ms: z.number().nonnegative(),
+    uid_validity: z.string(),
+    last_uid: z.number().int().nonnegative(),
+  }),
+  /** A fetch stopped because of an error; what was published before it stays published. */
+  FetchFailed: z.object({
+    fetch_id: z.string().uuid(),
+    mailbox: z.string(),
+    fetched: z.number().int().nonnegative(),
+    code: z.string(),
+    message: z.string(),
+  }),
+  /** The connector acknowledges a `FetchCancelled`: the fetch stopped between two messages. */
+  FetchCancelAcknowledged: z.object({
+    fetch_id: z.string().uuid().nullable(),
+    mailbox: z.string().nullable(),
+    fetched: z.number().int().nonnegative(),
+  }),
+} as const;

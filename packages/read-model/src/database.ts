@@ -1,0 +1,36 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { ReadModelDatabase } from './schema.ts';
+
+// bigint columns hold counts and stream sequences, far below 2^53: read them as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export interface DatabaseOptions {
+  /** A PostgreSQL URL; when absent, embedded PGlite in `dataDir` is used. */
+  url?: string;
+  /** Folder of the embedded database; only used without `url`. */
+  dataDir?: string;
+  /** Pool size for PostgreSQL. */
+  maxConnections?: number;
+}
+
+export type ReadModelDb = Kysely<ReadModelDatabase>;
+
+/**
+ * Opens the read model. PGlite is a single in-process connection, so the embedded default
+ * only suits running every service in one process (`pnpm start`).
+ */
+export function openDatabase({ url, dataDir, maxConnections = 10 }: DatabaseOptions): ReadModelDb {
+  if (url) {
+    return new Kysely<ReadModelDatabase>({
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({ connectionString: url, max: maxConnections }),
+      }),
+    });
+  }
+  const pglite = new PGlite(dataDir ?? 'memory://', {
+    parsers: { 20: (v: string) => Number(v) },
+  });
+  return new Kysely<ReadModelDatabase>({ dialect: new PGliteDialect({ pglite }) });
+}

@@ -1,0 +1,8 @@
+export { openDatabase, type DatabaseOptions, type ReadModelDb } from './database.ts';
+export { migrateToLatest } from './migrate.ts';
+export type {
+  LastError,
+  ProjectionCheckpointsTable,
+  ReadModelDatabase,
+  RemoteIdentitiesTable,
+} from './schema.ts';

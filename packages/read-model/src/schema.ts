@@ -1,0 +1,44 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** The error a connector reported last, as the API serves it. */
+export interface LastError {
+  code: string;
+  message: string;
+  at: string;
+}
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+/** One row per live remote identity; a deleted identity's row is removed. */
+export interface RemoteIdentitiesTable {
+  remote_identity_id: string;
+  user_id: string;
+  identity_type: string;
+  identity_id: string;
+  provider: string | null;
+  /** The public params: never a secret, since secrets stay sealed in the log. */
+  params: ColumnType<Record<string, unknown>, string, string>;
+  connection_required: boolean;
+  cancel_fetch_required: boolean;
+  is_fetching: boolean;
+  connected: boolean;
+  last_connection: Timestamp | null;
+  last_error: ColumnType<LastError | null, string | null, string | null>;
+  messages_fetched: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  /** Stream sequence of the identity's last applied event: its version, for ETags. */
+  last_sequence: ColumnType<number, number, number>;
+}
+
+/** Where each projection stands in the identity stream; written with the rows it changed. */
+export interface ProjectionCheckpointsTable {
+  name: string;
+  position: ColumnType<number, number, number>;
+  updated_at: Generated<Date>;
+}
+
+export interface ReadModelDatabase {
+  remote_identities: RemoteIdentitiesTable;
+  projection_checkpoints: ProjectionCheckpointsTable;
+}
