@@ -1,0 +1,1 @@
+export { commonEnv, ConfigError, databaseEnv, loadConfig, secretsEnv } from './config.ts';
