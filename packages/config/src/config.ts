@@ -8,6 +8,8 @@ export const commonEnv = {
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
   /** Replicas of each JetStream stream that the services create when it is missing. */
   NATS_STREAM_REPLICAS: z.coerce.number().int().min(1).max(5).default(1),
+  /** Prefix of every stream, subject and bucket, so that deployments can share a cluster. */
+  NATS_NAMESPACE: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 };
 

@@ -5,7 +5,7 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import { IDENTITY_STREAM, identitySubject, parseEvent, type RemoteIdentityEvent } from '@ri/events';
+import { DEFAULT_TOPOLOGY, parseEvent, type RemoteIdentityEvent, type Topology } from '@ri/events';
 import { VersionConflictError } from './errors.ts';
 
 export interface StoredEvent {
@@ -36,11 +36,12 @@ export class EventLog {
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
+    readonly topology: Topology = DEFAULT_TOPOLOGY,
   ) {}
 
   /** Appends one event; the event id is the message id, so a retried append is dropped. */
   async append(event: RemoteIdentityEvent, options: AppendOptions = {}): Promise<AppendResult> {
-    const subject = identitySubject(event.remote_identity_id);
+    const subject = this.topology.identitySubject(event.remote_identity_id);
     try {
       const ack = await this.js.publish(subject, encoder.encode(JSON.stringify(event)), {
         msgID: event.event_id,
@@ -59,8 +60,8 @@ export class EventLog {
 
   /** The sequence of the identity's last event, or 0 when it has none. */
   async lastSequence(remoteIdentityId: string): Promise<number> {
-    const msg = await this.jsm.streams.getMessage(IDENTITY_STREAM, {
-      last_by_subj: identitySubject(remoteIdentityId),
+    const msg = await this.jsm.streams.getMessage(this.topology.identityStream, {
+      last_by_subj: this.topology.identitySubject(remoteIdentityId),
     });
     return msg?.seq ?? 0;
   }
@@ -69,8 +70,8 @@ export class EventLog {
   async read(remoteIdentityId: string): Promise<StoredEvent[]> {
     const last = await this.lastSequence(remoteIdentityId);
     if (last === 0) return [];
-    const consumer = await this.js.consumers.get(IDENTITY_STREAM, {
-      filter_subjects: identitySubject(remoteIdentityId),
+    const consumer = await this.js.consumers.get(this.topology.identityStream, {
+      filter_subjects: this.topology.identitySubject(remoteIdentityId),
       deliver_policy: DeliverPolicy.All,
     });
     const events: StoredEvent[] = [];

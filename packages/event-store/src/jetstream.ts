@@ -5,6 +5,7 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { DEFAULT_TOPOLOGY, type Topology } from '@ri/events';
 import { EventLog } from './event-log.ts';
 import { ensureStreams, type StreamSettings } from './streams.ts';
 
@@ -13,6 +14,7 @@ export interface JetStreamContext {
   js: JetStreamClient;
   jsm: JetStreamManager;
   log: EventLog;
+  topology: Topology;
 }
 
 /** Opens the JetStream APIs on a connection and makes sure the streams exist. */
@@ -21,7 +23,8 @@ export async function openJetStream(
   settings: StreamSettings = {},
 ): Promise<JetStreamContext> {
   const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm, settings);
+  const topology = settings.topology ?? DEFAULT_TOPOLOGY;
+  await ensureStreams(jsm, { ...settings, topology });
   const js = jetstream(nc);
-  return { nc, js, jsm, log: new EventLog(js, jsm) };
+  return { nc, js, jsm, topology, log: new EventLog(js, jsm, topology) };
 }

@@ -6,18 +6,15 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
-import {
-  IDENTITY_STREAM,
-  IDENTITY_SUBJECT_PREFIX,
-  MAIL_STREAM,
-  MAIL_SUBJECT_PREFIX,
-} from '@ri/events';
+import { DEFAULT_TOPOLOGY, type Topology } from '@ri/events';
 
 export interface StreamSettings {
   /** Replicas of every stream; 1 on a single server, 3 on a production cluster. */
   replicas?: number;
   /** How long a message id is remembered for dropping a republished mail message. */
   mailDuplicateWindowMs?: number;
+  /** Names of streams and subjects; the default namespace unless given. */
+  topology?: Topology;
 }
 
 /**
@@ -28,11 +25,12 @@ export interface StreamSettings {
 export function streamConfigs({
   replicas = 1,
   mailDuplicateWindowMs = 60 * 60 * 1000,
+  topology = DEFAULT_TOPOLOGY,
 }: StreamSettings = {}): (Partial<StreamConfig> & { name: string })[] {
   return [
     {
-      name: IDENTITY_STREAM,
-      subjects: [`${IDENTITY_SUBJECT_PREFIX}.*`],
+      name: topology.identityStream,
+      subjects: [topology.identityFilter],
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       num_replicas: replicas,
@@ -41,8 +39,8 @@ export function streamConfigs({
       duplicate_window: nanos(2 * 60 * 1000),
     },
     {
-      name: MAIL_STREAM,
-      subjects: [`${MAIL_SUBJECT_PREFIX}.*`],
+      name: topology.mailStream,
+      subjects: [topology.mailFilter],
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       num_replicas: replicas,

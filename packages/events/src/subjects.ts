@@ -1,18 +1,48 @@
-/** Names of the JetStream streams and subjects, shared by every service. */
-export const IDENTITY_STREAM = 'REMOTE_IDENTITIES';
-export const IDENTITY_SUBJECT_PREFIX = 'ri.identity';
-export const MAIL_STREAM = 'REMOTE_MAIL';
-export const MAIL_SUBJECT_PREFIX = 'ri.mail';
-export const MAIL_BLOB_BUCKET = 'remote-mail-blobs';
-
-/** One subject per identity, so that an append can demand the identity's last sequence. */
-export function identitySubject(remoteIdentityId: string): string {
-  return `${IDENTITY_SUBJECT_PREFIX}.${remoteIdentityId}`;
+/**
+ * Where everything lives in NATS. A namespace lets several deployments (staging beside
+ * production, or one test run beside another) share a NATS cluster without seeing each
+ * other's streams, consumers or buckets; the empty namespace gives the plain names.
+ */
+export interface Topology {
+  namespace: string;
+  identityStream: string;
+  /** Matches every identity's subject. */
+  identityFilter: string;
+  /** One subject per identity, so that an append can demand the identity's last sequence. */
+  identitySubject(remoteIdentityId: string): string;
+  mailStream: string;
+  mailFilter: string;
+  mailSubject(remoteIdentityId: string): string;
+  /** Object store bucket for mail bodies too large for one message. */
+  mailBlobBucket: string;
+  /** The name of a service's own KV bucket in this namespace. */
+  bucket(name: string): string;
 }
 
-export function mailSubject(remoteIdentityId: string): string {
-  return `${MAIL_SUBJECT_PREFIX}.${remoteIdentityId}`;
+const NAMESPACE = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+export function topology(namespace = ''): Topology {
+  if (namespace !== '' && !NAMESPACE.test(namespace)) {
+    throw new Error(`namespace ${namespace} must match ${NAMESPACE}`);
+  }
+  const subject = namespace ? `${namespace}.ri` : 'ri';
+  const stream = (name: string) =>
+    namespace ? `${namespace.toUpperCase().replaceAll('-', '_')}_${name}` : name;
+  const bucket = (name: string) => (namespace ? `${namespace}-${name}` : name);
+  return {
+    namespace,
+    identityStream: stream('REMOTE_IDENTITIES'),
+    identityFilter: `${subject}.identity.*`,
+    identitySubject: (id) => `${subject}.identity.${id}`,
+    mailStream: stream('REMOTE_MAIL'),
+    mailFilter: `${subject}.mail.*`,
+    mailSubject: (id) => `${subject}.mail.${id}`,
+    mailBlobBucket: bucket('remote-mail-blobs'),
+    bucket,
+  };
 }
+
+export const DEFAULT_TOPOLOGY = topology();
 
 /** Headers on every published mail message. */
 export const MAIL_HEADERS = {
@@ -21,6 +51,7 @@ export const MAIL_HEADERS = {
   uidValidity: 'Ri-Uid-Validity',
   uid: 'Ri-Uid',
   size: 'Ri-Size',
+  flags: 'Ri-Flags',
   /** Present when the body is in the object store instead of the message payload. */
   blob: 'Ri-Blob',
 } as const;
