@@ -23,11 +23,11 @@ export type ReadModelDb = Kysely<ReadModelDatabase>;
  */
 export function openDatabase({ url, dataDir, maxConnections = 10 }: DatabaseOptions): ReadModelDb {
   if (url) {
-    return new Kysely<ReadModelDatabase>({
-      dialect: new PostgresDialect({
-        pool: new pg.Pool({ connectionString: url, max: maxConnections }),
-      }),
-    });
+    const pool = new pg.Pool({ connectionString: url, max: maxConnections });
+    // An idle connection that the server closes (a restart, a terminated backend) would
+    // otherwise be an uncaught exception; the pool drops it and the next query reconnects.
+    pool.on('error', () => undefined);
+    return new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool }) });
   }
   const pglite = new PGlite(dataDir ?? 'memory://', {
     parsers: { 20: (v: string) => Number(v) },

@@ -1,3 +1,4 @@
+export { readPosition } from './checkpoints.ts';
 export { openDatabase, type DatabaseOptions, type ReadModelDb } from './database.ts';
 export { migrateToLatest } from './migrate.ts';
 export type {
