@@ -1,0 +1,160 @@
+import type { JetStreamContext } from '@ri/event-store';
+import { generateMasterKey, secretBoxFromConfig } from '@ri/secrets';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiError } from '../problems/api-error.ts';
+import { closeTestJetStream, openTestJetStream } from '../testing/test-jetstream.ts';
+import { changeIdentity, toEvent, type EventMetadata } from './change-identity.ts';
+import { createIdentity } from './create-identity.ts';
+import { decideUpdate } from './decide-update.ts';
+import type { IdentityLog } from './identity-log.ts';
+
+let jetstream: JetStreamContext;
+beforeAll(async () => {
+  jetstream = await openTestJetStream();
+});
+afterAll(() => jetstream && closeTestJetStream(jetstream));
+
+const metadata: EventMetadata = {
+  userId: 'alice',
+  correlationId: '7e0a4b52-3c1d-4f6e-9a8b-1c2d3e4f5a6b',
+  now: () => new Date(),
+};
+
+async function givenIdentity(): Promise<string> {
+  const result = await createIdentity({
+    log: jetstream.log,
+    secrets: secretBoxFromConfig(generateMasterKey('t')),
+    command: {
+      identity_type: 'email',
+      identity_id: 'alice@example.org',
+      params: {
+        login: 'alice',
+        mail_protocol: 'IMAP',
+        incomming_mail_server: 'imap.example.org',
+        mail_port: 993,
+        fetch_method: 'from_now',
+      },
+      password: 'secret',
+      connection_required: false,
+    },
+    ...metadata,
+  });
+  return result.state.remote_identity_id;
+}
+
+/** What a connector does while the API decides: append a fact without any expectation. */
+async function connectorReportsConnected(id: string): Promise<void> {
+  const fact = toEvent(
+    { type: 'Connected', data: { connector: 'test', server: 'imap.example.org', port: 993 } },
+    id,
+    metadata,
+  );
+  await jetstream.log.append(fact);
+}
+
+/**
+ * The real event log, with a connector's fact landing just before the API's append on the
+ * first `times` appends: the interleaving that concurrent connectors produce, made certain.
+ */
+function logOvertakenByConnector(id: string, times: number): IdentityLog {
+  let overtaken = 0;
+  return {
+    read: (remoteIdentityId) => jetstream.log.read(remoteIdentityId),
+    async append(event, options) {
+      if (overtaken < times) {
+        overtaken += 1;
+        await connectorReportsConnected(id);
+      }
+      return jetstream.log.append(event, options);
+    },
+  };
+}
+
+async function eventTypes(id: string): Promise<string[]> {
+  return (await jetstream.log.read(id)).map((stored) => stored.event.type);
+}
+
+describe('changeIdentity', () => {
+  it('decides again on the fact a connector appended between the read and the append', async () => {
+    const id = await givenIdentity();
+    let decisions = 0;
+    const result = await changeIdentity({
+      log: logOvertakenByConnector(id, 1),
+      remoteIdentityId: id,
+      decide: (state) => {
+        decisions += 1;
+        return decideUpdate(state, { connection_required: true });
+      },
+      ...metadata,
+    });
+    expect(decisions).toBe(2);
+    expect(result.appended.map((e) => e.type)).toEqual(['ConnectionRequested']);
+    expect(await eventTypes(id)).toEqual([
+      'RemoteIdentityCreated',
+      'Connected',
+      'ConnectionRequested',
+    ]);
+    expect(result.sequence).toBe((await jetstream.log.read(id)).at(-1)?.sequence);
+  });
+
+  it('answers VERSION_CONFLICT without appending when If-Match names another version', async () => {
+    const id = await givenIdentity();
+    const failure = await changeIdentity({
+      log: logOvertakenByConnector(id, 1),
+      remoteIdentityId: id,
+      decide: (state) => decideUpdate(state, { connection_required: true }),
+      precondition: { matches: () => false },
+      ...metadata,
+    }).catch((err: unknown) => err);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect((failure as ApiError).code).toBe('VERSION_CONFLICT');
+    expect(await eventTypes(id)).toEqual(['RemoteIdentityCreated']);
+  });
+
+  it('refuses after a conflict when the If-Match version was overtaken', async () => {
+    const id = await givenIdentity();
+    const [created] = await jetstream.log.read(id);
+    const failure = await changeIdentity({
+      log: logOvertakenByConnector(id, 1),
+      remoteIdentityId: id,
+      decide: (state) => decideUpdate(state, { connection_required: true }),
+      precondition: { matches: (sequence) => sequence === created?.sequence },
+      ...metadata,
+    }).catch((err: unknown) => err);
+    expect((failure as ApiError).code).toBe('VERSION_CONFLICT');
+    expect(await eventTypes(id)).toEqual(['RemoteIdentityCreated', 'Connected']);
+  });
+
+  it('gives up with CONCURRENT_UPDATE when the identity keeps moving', async () => {
+    const id = await givenIdentity();
+    let decisions = 0;
+    const failure = await changeIdentity({
+      log: logOvertakenByConnector(id, Infinity),
+      remoteIdentityId: id,
+      decide: (state) => {
+        decisions += 1;
+        return decideUpdate(state, { connection_required: true });
+      },
+      maxAttempts: 3,
+      ...metadata,
+    }).catch((err: unknown) => err);
+    expect((failure as ApiError).code).toBe('CONCURRENT_UPDATE');
+    expect(decisions).toBe(3);
+    expect(await eventTypes(id)).not.toContain('ConnectionRequested');
+  });
+
+  it('answers IDENTITY_NOT_FOUND for another user and for a deleted identity', async () => {
+    const id = await givenIdentity();
+    const change = (userId: string) =>
+      changeIdentity({
+        log: jetstream.log,
+        remoteIdentityId: id,
+        decide: () => [{ type: 'RemoteIdentityDeleted', data: {} }],
+        ...metadata,
+        userId,
+      }).catch((err: unknown) => (err as ApiError).code);
+    expect(await change('mallory')).toBe('IDENTITY_NOT_FOUND');
+    await change('alice');
+    expect(await change('alice')).toBe('IDENTITY_NOT_FOUND');
+  });
+});

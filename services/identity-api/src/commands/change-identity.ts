@@ -1,0 +1,99 @@
+import type { StoredEvent } from '@ri/event-store';
+import { VersionConflictError } from '@ri/event-store';
+import { evolveIdentity, newEvent, type IdentityState, type RemoteIdentityEvent } from '@ri/events';
+import { ApiError } from '../problems/api-error.ts';
+import type { PendingEvent } from './decide-update.ts';
+import { loadIdentity, onLog, type IdentityLog } from './identity-log.ts';
+
+/** A client's condition on the identity's version, from `If-Match`. */
+export interface VersionPrecondition {
+  matches(sequence: number): boolean;
+}
+
+export interface EventMetadata {
+  userId: string;
+  correlationId: string;
+  now: () => Date;
+}
+
+export interface ChangeIdentityOptions extends EventMetadata {
+  log: IdentityLog;
+  remoteIdentityId: string;
+  /** Decides the events from the current state; called again after every version conflict. */
+  decide: (state: IdentityState) => PendingEvent[];
+  precondition?: VersionPrecondition;
+  /** Reads and decisions before giving up on a busy identity; 5 by default. */
+  maxAttempts?: number;
+}
+
+export interface ChangeIdentityResult {
+  state: IdentityState;
+  /** The whole history, the events this change appended included. */
+  history: StoredEvent[];
+  /** The identity's last sequence after the change: its new version. */
+  sequence: number;
+  /** Every event this change appended, across attempts. */
+  appended: RemoteIdentityEvent[];
+}
+
+/**
+ * Loads an identity, decides, and appends each decided event on top of the sequence it read,
+ * so that nothing is decided on a stale state. Connectors append facts to the same subject at
+ * any time, so a conflict is normal: the change is then read and decided again. With a
+ * precondition the client decided on a version itself, and a moved version is its conflict
+ * (412) until one of our events is in: after that the precondition has been honoured.
+ */
+export async function changeIdentity({
+  log,
+  remoteIdentityId,
+  decide,
+  precondition,
+  maxAttempts = 5,
+  ...metadata
+}: ChangeIdentityOptions): Promise<ChangeIdentityResult> {
+  const appended: RemoteIdentityEvent[] = [];
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const loaded = await loadIdentity(log, remoteIdentityId, metadata.userId);
+    let { state, sequence } = loaded;
+    const history = [...loaded.history];
+    if (precondition && appended.length === 0 && !precondition.matches(sequence)) {
+      throw new ApiError(
+        'VERSION_CONFLICT',
+        `The identity is at version ${sequence}, not the one given in If-Match.`,
+      );
+    }
+    try {
+      for (const pending of decide(state)) {
+        const event = toEvent(pending, remoteIdentityId, metadata);
+        const result = await onLog(() => log.append(event, { expectedSequence: sequence }));
+        sequence = result.sequence;
+        history.push({ event, sequence });
+        appended.push(event);
+        state = evolveIdentity(state, event) ?? state;
+      }
+      return { state, history, sequence, appended };
+    } catch (err) {
+      if (!(err instanceof VersionConflictError)) throw err;
+    }
+  }
+  throw new ApiError(
+    'CONCURRENT_UPDATE',
+    `The identity kept changing during ${maxAttempts} attempts; try again.`,
+  );
+}
+
+/** Wraps a decided event in its envelope, stamped with the request's user, time and id. */
+export function toEvent(
+  pending: PendingEvent,
+  remoteIdentityId: string,
+  { userId, correlationId, now }: EventMetadata,
+): RemoteIdentityEvent {
+  // `newEvent` is generic per type; a union of pending events needs this one widening.
+  return newEvent(pending.type, pending.data as never, {
+    remote_identity_id: remoteIdentityId,
+    user_id: userId,
+    correlation_id: correlationId,
+    causation_id: null,
+    occurred_at: now().toISOString(),
+  });
+}

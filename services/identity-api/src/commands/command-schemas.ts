@@ -1,0 +1,166 @@
+import { fetchMethodSchema, type EmailParams } from '@ri/events';
+import { z } from 'zod';
+import { ApiError } from '../problems/api-error.ts';
+import { validate } from '../problems/validation.ts';
+
+/** A registration request once validated; the password is still plaintext and must be sealed. */
+export interface CreateIdentityCommand {
+  identity_type: 'email';
+  identity_id: string;
+  params: EmailParams;
+  password: string;
+  connection_required: boolean;
+}
+
+/** A PATCH request once validated: each field present is a change the user asks for. */
+export interface UpdateIdentityCommand {
+  connection_required?: boolean;
+  cancel_fetch_required?: boolean;
+  params?: Partial<EmailParams>;
+  password?: string;
+}
+
+const EMAIL_PARAM_KEYS = [
+  'login',
+  'mail_protocol',
+  'incomming_mail_server',
+  'mail_port',
+  'fetch_method',
+] as const satisfies readonly (keyof EmailParams)[];
+
+const PORT_MESSAGE = 'must be an integer from 1 to 65535 (number or numeric string)';
+
+// These strings reach PostgreSQL through the projection, which refuses NUL and lone surrogates
+// in text and jsonb: one accepted here would be an event that the read model can never apply.
+const CONTROL_CHARACTERS = /\p{Cc}/u;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+function text(max: number) {
+  return z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters')
+    .refine((value) => !LONE_SURROGATE.test(value), 'must be well-formed Unicode');
+}
+
+const loginSchema = text(320);
+// Sealed before it is stored, so control characters are safe; a lone surrogate is not, as
+// sealing encodes UTF-8 and would silently turn it into U+FFFD.
+const passwordSchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((value) => !LONE_SURROGATE.test(value), 'must be well-formed Unicode');
+const protocolSchema = z.enum(['IMAP', 'POP3']);
+const serverSchema = z.string().trim().pipe(text(253));
+// The design shows ports as strings; accept both forms and keep a number in events.
+const portSchema = z.preprocess(
+  (value) => (typeof value === 'string' && /^\d{1,5}$/.test(value) ? Number(value) : value),
+  z.number({ error: PORT_MESSAGE }).int(PORT_MESSAGE).min(1, PORT_MESSAGE).max(65535, PORT_MESSAGE),
+);
+// `incoming_mail_server` is the spelling clients will type; the design's is kept in storage.
+const aliasSchema = z
+  .never({ error: 'give either incomming_mail_server or incoming_mail_server, not both' })
+  .optional();
+
+function renameServerAlias(value: unknown): unknown {
+  if (!isRecord(value) || !('incoming_mail_server' in value)) return value;
+  if ('incomming_mail_server' in value) return value;
+  const { incoming_mail_server, ...rest } = value;
+  return { ...rest, incomming_mail_server: incoming_mail_server };
+}
+
+const createParamsSchema = z.preprocess(
+  renameServerAlias,
+  z
+    .object({
+      login: loginSchema,
+      password: passwordSchema,
+      mail_protocol: protocolSchema,
+      incomming_mail_server: serverSchema,
+      incoming_mail_server: aliasSchema,
+      mail_port: portSchema,
+      fetch_method: fetchMethodSchema,
+    })
+    .strict(),
+);
+
+const patchParamsSchema = z.preprocess(
+  renameServerAlias,
+  z
+    .object({
+      login: loginSchema.optional(),
+      password: passwordSchema.optional(),
+      mail_protocol: protocolSchema.optional(),
+      incomming_mail_server: serverSchema.optional(),
+      incoming_mail_server: aliasSchema,
+      mail_port: portSchema.optional(),
+      fetch_method: fetchMethodSchema.optional(),
+    })
+    .strict(),
+);
+
+const createBodySchema = z
+  .object({
+    identity_type: z.literal('email', { error: 'must be one of email, im, social_identity' }),
+    identity_id: text(320),
+    params: createParamsSchema,
+    connection_required: z.boolean().optional(),
+  })
+  .strict();
+
+const patchBodySchema = z
+  .object({
+    connection_required: z.boolean().optional(),
+    cancel_fetch_required: z.boolean().optional(),
+    params: patchParamsSchema.optional(),
+  })
+  .strict();
+
+// The design lists these types, but no connector handles them yet: accepting one would store
+// an identity that can never connect, so it is refused with its own code until one exists.
+const NOT_YET_SUPPORTED_TYPES = new Set(['im', 'social_identity']);
+
+export function parseCreateCommand(body: unknown): CreateIdentityCommand {
+  if (isRecord(body) && NOT_YET_SUPPORTED_TYPES.has(body.identity_type as string)) {
+    throw new ApiError(
+      'IDENTITY_TYPE_UNSUPPORTED',
+      `identity_type ${String(body.identity_type)} is not supported yet; only email is.`,
+      { errors: [{ path: '/identity_type', message: 'only email is supported for now' }] },
+    );
+  }
+  const parsed = validate(createBodySchema, body);
+  const { login, mail_protocol, incomming_mail_server, mail_port, fetch_method } = parsed.params;
+  return {
+    identity_type: parsed.identity_type,
+    identity_id: parsed.identity_id,
+    params: { login, mail_protocol, incomming_mail_server, mail_port, fetch_method },
+    password: parsed.params.password,
+    connection_required: parsed.connection_required ?? false,
+  };
+}
+
+export function parseUpdateCommand(body: unknown): UpdateIdentityCommand {
+  const parsed = validate(patchBodySchema, body);
+  const command: UpdateIdentityCommand = {};
+  if (parsed.connection_required !== undefined) {
+    command.connection_required = parsed.connection_required;
+  }
+  if (parsed.cancel_fetch_required !== undefined) {
+    command.cancel_fetch_required = parsed.cancel_fetch_required;
+  }
+  if (parsed.params) {
+    // Picked by name: the password travels apart, and the alias was folded into its key.
+    const given: Record<string, unknown> = {};
+    for (const key of EMAIL_PARAM_KEYS) {
+      if (parsed.params[key] !== undefined) given[key] = parsed.params[key];
+    }
+    if (Object.keys(given).length > 0) command.params = given as Partial<EmailParams>;
+    if (parsed.params.password !== undefined) command.password = parsed.params.password;
+  }
+  return command;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,83 @@
+import type { Logger } from '@ri/logging';
+import type { ReadModelDb } from '@ri/read-model';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Authenticator } from '../auth/authenticator.ts';
+import { requireUser } from '../auth/require-user.ts';
+import type { SecretSealer } from '../commands/create-identity.ts';
+import type { IdentityLog } from '../commands/identity-log.ts';
+import { ApiError } from '../problems/api-error.ts';
+import { asApiError, problemResponse } from '../problems/problem-response.ts';
+import type { WaitForPositionOptions } from '../queries/read-model-position.ts';
+import type { ApiEnv } from './api-env.ts';
+import { registerCommandRoutes } from './command-routes.ts';
+import { MAX_BODY_BYTES } from './json-body.ts';
+import { registerMethodGuards } from './method-guards.ts';
+import { registerQueryRoutes } from './query-routes.ts';
+import { requestLog } from './request-log.ts';
+
+export interface IdentityApiDeps {
+  /** Where commands append; an `EventLog` from `openJetStream`. */
+  log: IdentityLog;
+  /** The read model that the projection builds; every GET answers from it. */
+  db: ReadModelDb;
+  /** Seals passwords before they enter an event. */
+  secrets: SecretSealer;
+  auth: Authenticator;
+  logger: Logger;
+  /** Clock of the events' `occurred_at`; the system clock by default. */
+  now?: () => Date;
+  /** The projection whose checkpoint `min_sequence` waits for; `remote-identities` by default. */
+  projectionName?: string;
+  /** How `min_sequence` waits: every 20 ms, for at most 5 s, by default. */
+  readYourWrites?: Omit<WaitForPositionOptions, 'signal'>;
+}
+
+/**
+ * The identity API as a hono app: writes go to the event log only, reads come from the read
+ * model only. Every failure, thrown anywhere, is answered by the one `onError` below.
+ */
+export function createApi({
+  log,
+  db,
+  secrets,
+  auth,
+  logger,
+  now = () => new Date(),
+  projectionName = 'remote-identities',
+  readYourWrites = {},
+}: IdentityApiDeps): Hono<ApiEnv> {
+  const app = new Hono<ApiEnv>();
+  const deps = { log, db, secrets, now, projectionName, readYourWrites };
+
+  app.use('*', requestLog(logger));
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  // Authentication comes before the body is read, so a stranger cannot make us buffer one.
+  app.use('/v1/*', requireUser(auth));
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError('BODY_TOO_LARGE', `The body must be at most ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+  registerQueryRoutes(app, deps);
+  registerCommandRoutes(app, deps);
+  registerMethodGuards(app);
+
+  app.notFound((c) => problemResponse(c, new ApiError('ROUTE_NOT_FOUND', 'No such route.')));
+  app.onError((err, c) => {
+    const error = asApiError(err);
+    const requestLogger = c.get('logger') ?? logger;
+    // Client mistakes are in the request line already; only our failures need their cause.
+    if (error.code === 'INTERNAL') {
+      requestLogger.error({ err }, 'request failed');
+    } else if (error.code === 'LOG_UNAVAILABLE' || error.code === 'READ_MODEL_UNAVAILABLE') {
+      requestLogger.warn({ err: error.cause }, error.message);
+    }
+    return problemResponse(c, error);
+  });
+  return app;
+}
