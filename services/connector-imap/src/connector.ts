@@ -1,0 +1,194 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { nanos } from '@nats-io/nats-core';
+import {
+  foldIdentity,
+  type IdentityState,
+  type RemoteIdentityEvent,
+  type Topology,
+} from '@ri/events';
+import { decodeEvent, isNotFound, type EventLog } from '@ri/event-store';
+import { FactWriter } from './facts.ts';
+import { IdentityQueue } from './identity-queue.ts';
+import { ImapSession, type SessionDeps } from './session.ts';
+
+export interface ConnectorOptions extends SessionDeps {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  log: EventLog;
+  /** Identities that want a live session, restored when the connector starts again. */
+  wanted: KV;
+  consumerName: string;
+  topology: Topology;
+  now: () => Date;
+}
+
+const RELEVANT = new Set([
+  'ConnectionRequested',
+  'DisconnectionRequested',
+  'FetchCancelled',
+  'RemoteIdentityUpdated',
+  'RemoteIdentityDeleted',
+]);
+
+/**
+ * Reacts to what users ask of their IMAP identities. Each request is handled against the
+ * identity's current state, loaded from the log, so a redelivered or replayed request that
+ * the user has since overridden does nothing.
+ */
+export class ImapConnector {
+  private readonly sessions = new Map<string, ImapSession>();
+  private readonly queue = new IdentityQueue();
+  private messages: ConsumerMessages | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly options: ConnectorOptions) {}
+
+  async start(): Promise<void> {
+    const { jsm, js, consumerName, wanted, topology } = this.options;
+    await ensureConsumer(jsm, topology, consumerName);
+    // 1. Bring back the sessions that were live before the last stop.
+    for await (const key of await wanted.keys()) {
+      void this.queue.run(key, () => this.restore(key));
+    }
+    // 2. Then follow the requests as they come.
+    const consumer = await js.consumers.get(topology.identityStream, consumerName);
+    this.messages = await consumer.consume({ max_messages: 256 });
+    const messages = this.messages;
+    this.loop = (async () => {
+      for await (const msg of messages) {
+        let event: RemoteIdentityEvent;
+        try {
+          event = decodeEvent(msg.data);
+        } catch (err) {
+          this.options.logger.error({ err, seq: msg.seq }, 'undecodable event skipped');
+          msg.term();
+          continue;
+        }
+        if (!RELEVANT.has(event.type)) {
+          msg.ack();
+          continue;
+        }
+        void this.queue
+          .run(event.remote_identity_id, () => this.handle(event))
+          .then(
+            () => msg.ack(),
+            (err) => {
+              this.options.logger.error({ err, type: event.type }, 'request failed; redelivery');
+              msg.nak(5000);
+            },
+          );
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    await this.messages?.close();
+    await this.loop;
+    await this.queue.idle();
+    await Promise.all([...this.sessions.values()].map((s) => s.stop('shutdown')));
+    this.sessions.clear();
+  }
+
+  private async handle(event: RemoteIdentityEvent): Promise<void> {
+    const id = event.remote_identity_id;
+    const state = foldIdentity((await this.options.log.read(id)).map((s) => s.event));
+    if (!state || !isOurs(state)) return;
+    const session = this.sessions.get(id);
+    switch (event.type) {
+      case 'ConnectionRequested':
+        if (state.deleted || !state.connection_required) return;
+        if (session?.isConnected) return session.resume(event);
+        return this.open(state, event);
+      case 'DisconnectionRequested':
+        await this.close(id, 'requested', event);
+        return;
+      case 'RemoteIdentityDeleted':
+        await this.close(id, 'deleted', event);
+        await this.options.checkpoints.forget(id);
+        return;
+      case 'RemoteIdentityUpdated':
+        // New params take effect on a fresh connection.
+        if (!session || state.deleted || !state.connection_required) return;
+        await this.close(id, 'requested', event);
+        return this.open(state, event);
+      case 'FetchCancelled':
+        if (!state.cancel_fetch_required) return;
+        if (session) return session.cancelFetch(event);
+        await this.writer(state).append(
+          'FetchCancelAcknowledged',
+          { fetch_id: null, mailbox: null, fetched: 0 },
+          event,
+        );
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async open(state: IdentityState, cause: RemoteIdentityEvent): Promise<void> {
+    const id = state.remote_identity_id;
+    await this.options.wanted.put(id, new TextEncoder().encode(cause.event_id));
+    const session = new ImapSession(state, this.writer(state), this.options, cause);
+    this.sessions.set(id, session);
+    if (!(await session.start())) this.sessions.delete(id);
+  }
+
+  private async close(id: string, reason: 'requested' | 'deleted', cause: RemoteIdentityEvent) {
+    await this.options.wanted.delete(id);
+    const session = this.sessions.get(id);
+    this.sessions.delete(id);
+    await session?.stop(reason, cause);
+  }
+
+  private async restore(id: string): Promise<void> {
+    const history = (await this.options.log.read(id)).map((s) => s.event);
+    const state = foldIdentity(history);
+    const cause = history.findLast((e) => e.type === 'ConnectionRequested');
+    if (!state || state.deleted || !state.connection_required || !cause || !isOurs(state)) {
+      await this.options.wanted.delete(id);
+      return;
+    }
+    if (!this.sessions.has(id)) await this.open(state, cause);
+  }
+
+  private writer(state: IdentityState): FactWriter {
+    return new FactWriter({
+      log: this.options.log,
+      identityId: state.remote_identity_id,
+      userId: state.user_id,
+      now: this.options.now,
+    });
+  }
+}
+
+/** Generic IMAP identities are ours; named providers (gmail) have connectors of their own. */
+function isOurs(state: IdentityState): boolean {
+  return (
+    state.identity_type === 'email' &&
+    state.provider === null &&
+    state.params.mail_protocol === 'IMAP'
+  );
+}
+
+async function ensureConsumer(jsm: JetStreamManager, topology: Topology, name: string) {
+  try {
+    await jsm.consumers.info(topology.identityStream, name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.consumers.add(topology.identityStream, {
+      durable_name: name,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: topology.identityFilter,
+      ack_wait: nanos(120_000),
+      max_ack_pending: 1000,
+    });
+  }
+}

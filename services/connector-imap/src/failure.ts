@@ -1,0 +1,55 @@
+import type { ConnectionFailureCode } from '@ri/events';
+
+export interface ClassifiedFailure {
+  code: ConnectionFailureCode;
+  message: string;
+  /** Whether trying again later may succeed without the user changing anything. */
+  transient: boolean;
+}
+
+interface ErrorLike {
+  code?: string;
+  message?: string;
+  authenticationFailed?: boolean;
+  responseText?: string;
+  response?: string;
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+/**
+ * Maps what the network, TLS or the IMAP server said into a code that a user can act on. The
+ * message is the server's or the system's text, which never contains the password.
+ */
+export function classifyFailure(err: unknown): ClassifiedFailure {
+  const e = (err ?? {}) as ErrorLike;
+  const code = e.code ?? '';
+  const text = e.responseText || e.response || e.message || String(err);
+  if (e.authenticationFailed) {
+    return { code: 'AUTH_FAILED', message: text, transient: false };
+  }
+  if (TLS_CODES.has(code) || /certificate|TLS|SSL/i.test(code)) {
+    return { code: 'TLS_FAILED', message: `${code}: ${e.message ?? ''}`.trim(), transient: false };
+  }
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return { code: 'HOST_NOT_FOUND', message: e.message ?? text, transient: code === 'EAI_AGAIN' };
+  }
+  if (code === 'ECONNREFUSED') {
+    return { code: 'CONNECTION_REFUSED', message: e.message ?? text, transient: true };
+  }
+  if (/TIMEOUT/i.test(code) || code === 'ETIMEDOUT') {
+    return { code: 'TIMEOUT', message: e.message ?? text, transient: true };
+  }
+  if (code === 'STARTTLS_UNAVAILABLE') {
+    return { code: 'TLS_FAILED', message: text, transient: false };
+  }
+  return { code: 'SERVER_ERROR', message: text, transient: true };
+}

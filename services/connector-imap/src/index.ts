@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Objm } from '@nats-io/obj';
+import { DEFAULT_TOPOLOGY, type Topology } from '@ri/events';
+import type { EventLog } from '@ri/event-store';
+import type { Logger } from '@ri/logging';
+import type { SecretBox } from '@ri/secrets';
+import { CheckpointStore } from './checkpoints.ts';
+import { ImapConnector } from './connector.ts';
+import { MailPublisher } from './mail-publisher.ts';
+
+export { classifyFailure } from './failure.ts';
+
+export interface StartImapConnectorOptions {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  log: EventLog;
+  secrets: SecretBox;
+  logger: Logger;
+  /** PEM files of extra CAs to trust, beside Node's roots. */
+  caFiles?: string[];
+  /** Deadline for connecting and for the server's greeting. Default 20 s. */
+  timeoutMs?: number;
+  replicas?: number;
+  consumerName?: string;
+  topology?: Topology;
+  now?: () => Date;
+}
+
+export interface RunningConnector {
+  stop(): Promise<void>;
+}
+
+/** Starts the IMAP connector: its KV buckets, object store and durable consumer. */
+export async function startImapConnector({
+  nc,
+  js,
+  jsm,
+  log,
+  secrets,
+  logger,
+  caFiles = [],
+  timeoutMs = 20_000,
+  replicas = 1,
+  consumerName = 'connector-imap',
+  topology = DEFAULT_TOPOLOGY,
+  now = () => new Date(),
+}: StartImapConnectorOptions): Promise<RunningConnector> {
+  const kvm = new Kvm(js);
+  const bucket = { history: 1, replicas, storage: 'file' as const };
+  const checkpoints = new CheckpointStore(
+    await kvm.create(topology.bucket('connector-imap-checkpoints'), bucket),
+  );
+  const wanted = await kvm.create(topology.bucket('connector-imap-sessions'), bucket);
+  const blobs = await new Objm(js).create(topology.mailBlobBucket, {
+    replicas,
+    storage: 'file' as const,
+  });
+  const publisher = new MailPublisher({
+    js,
+    blobs,
+    maxPayload: nc.info?.max_payload ?? 1 << 20,
+    topology,
+  });
+  const connector = new ImapConnector({
+    js,
+    jsm,
+    log,
+    wanted,
+    secrets,
+    logger,
+    checkpoints,
+    publisher,
+    extraCa: caFiles.map((f) => readFileSync(f, 'utf8')),
+    timeoutMs,
+    consumerName,
+    topology,
+    now,
+  });
+  await connector.start();
+  logger.info({ consumer: consumerName }, 'imap connector started');
+  return { stop: () => connector.stop() };
+}

@@ -1,0 +1,72 @@
+import type { JetStreamClient } from '@nats-io/jetstream';
+import { headers } from '@nats-io/nats-core';
+import type { ObjectStore } from '@nats-io/obj';
+import { MAIL_HEADERS, type Topology } from '@ri/events';
+
+/** One message as fetched from a mailbox, raw RFC 822 bytes as the server sent them. */
+export interface FetchedMail {
+  identityId: string;
+  mailbox: string;
+  uidValidity: string;
+  uid: number;
+  source: Uint8Array;
+  flags: string[];
+}
+
+export interface MailPublisherOptions {
+  js: JetStreamClient;
+  blobs: ObjectStore;
+  /** The server's max_payload; bodies that would not fit go to the object store. */
+  maxPayload: number;
+  topology: Topology;
+}
+
+/** Room left in a payload for the headers that travel with it. */
+const HEADER_ROOM = 4096;
+
+/**
+ * Publishes fetched mail to the mail stream. The message id names the message's place in its
+ * mailbox, so a re-publication after a crash is dropped by the stream instead of duplicated.
+ */
+export class MailPublisher {
+  private readonly js: JetStreamClient;
+  private readonly blobs: ObjectStore;
+  private readonly inlineLimit: number;
+  private readonly topology: Topology;
+
+  constructor({ js, blobs, maxPayload, topology }: MailPublisherOptions) {
+    this.topology = topology;
+    this.js = js;
+    this.blobs = blobs;
+    this.inlineLimit = Math.max(0, maxPayload - HEADER_ROOM);
+  }
+
+  async publish(mail: FetchedMail): Promise<{ sequence: number; duplicate: boolean }> {
+    const id = messageId(mail);
+    const h = headers();
+    h.set(MAIL_HEADERS.identity, mail.identityId);
+    h.set(MAIL_HEADERS.mailbox, encodeURIComponent(mail.mailbox));
+    h.set(MAIL_HEADERS.uidValidity, mail.uidValidity);
+    h.set(MAIL_HEADERS.uid, String(mail.uid));
+    h.set(MAIL_HEADERS.size, String(mail.source.length));
+    if (mail.flags.length > 0) h.set(MAIL_HEADERS.flags, mail.flags.join(' '));
+    let payload = mail.source;
+    if (mail.source.length > this.inlineLimit) {
+      // Stored first, referenced second: a reader never sees a reference to a missing body.
+      await this.blobs.putBlob({ name: id }, mail.source);
+      h.set(MAIL_HEADERS.blob, id);
+      payload = new Uint8Array(0);
+    }
+    const ack = await this.js.publish(this.topology.mailSubject(mail.identityId), payload, {
+      msgID: id,
+      headers: h,
+    });
+    return { sequence: ack.seq, duplicate: ack.duplicate };
+  }
+}
+
+export function messageId(
+  mail: Pick<FetchedMail, 'identityId' | 'mailbox' | 'uidValidity' | 'uid'>,
+) {
+  return `${mail.identityId}/${encodeURIComponent(mail.mailbox)}/${mail.uidValidity}/${mail.uid}`;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { commonEnv, loadConfig, secretsEnv } from '@ri/config';
+import { connectNats, openJetStream } from '@ri/event-store';
+import { topology } from '@ri/events';
+import { createLogger } from '@ri/logging';
+import { secretBoxFromConfig } from '@ri/secrets';
+import { startImapConnector } from './index.ts';
+
+// The IMAP connector on its own, as deployed: one process per replica.
+const config = loadConfig({
+  ...commonEnv,
+  ...secretsEnv,
+  /** Comma-separated PEM files of CAs to trust beside Node's roots. */
+  MAIL_CA_FILE: z.string().optional(),
+  IMAP_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+});
+const logger = createLogger({ name: 'connector-imap', level: config.LOG_LEVEL });
+const nc = await connectNats({ url: config.NATS_URL, name: 'connector-imap' });
+const { js, jsm, log } = await openJetStream(nc, {
+  replicas: config.NATS_STREAM_REPLICAS,
+  topology: topology(config.NATS_NAMESPACE),
+});
+const connector = await startImapConnector({
+  nc,
+  js,
+  jsm,
+  log,
+  logger,
+  secrets: secretBoxFromConfig(config.SECRETS_MASTER_KEY),
+  caFiles: config.MAIL_CA_FILE?.split(',').filter(Boolean) ?? [],
+  timeoutMs: config.IMAP_TIMEOUT_MS,
+  replicas: config.NATS_STREAM_REPLICAS,
+  topology: log.topology,
+});
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    logger.info({ signal }, 'stopping');
+    void connector
+      .stop()
+      .then(() => nc.drain())
+      .then(() => process.exit(0));
+  });
+}
