@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,13 +17,13 @@ export interface DovecotServer {
   pop3sPort: number;
   user: string;
   password: string;
-  /** The user's Maildir root (INBOX); owned by MAIL_UID. */
+  /** The user's Maildir root (INBOX), owned by MAIL_UID. */
   maildir: string;
   /** Self-signed certificate (CN=localhost, SAN IP:127.0.0.1 and DNS:localhost) to trust. */
   caCertPem: string;
   caCertFile: string;
   dir: string;
-  /** Ends dovecot and its children, then removes `dir`. Safe to call twice. */
+  /** Ends dovecot and its children (takes about 1 s), then removes `dir`. Idempotent. */
   stop(): Promise<void>;
 }
 
@@ -36,118 +36,105 @@ export interface StartDovecotOptions {
 export const MAIL_UID = 65534;
 export const MAIL_GID = 65534;
 
+type Ports = Pick<DovecotServer, 'imapPort' | 'imapsPort' | 'pop3Port' | 'pop3sPort'>;
+
 const USER = 'alice';
 const START_TIMEOUT_MS = 10_000;
+const PORT_ATTEMPTS = 3;
 const run = promisify(execFile);
+/** Dovecots still running, by their dir; cleaned up if the process exits without stop(). */
+const running = new Map<ChildProcess, string>();
+process.on('exit', () => {
+  for (const [child, root] of running) {
+    child.kill('SIGTERM');
+    rmSync(root, { recursive: true, force: true });
+  }
+});
 
-/** Starts dovecot in the foreground and resolves once IMAP answers its greeting. */
+/**
+ * Starts dovecot in the foreground (`dovecot -F`) with a config of its own, nothing read from
+ * /etc/dovecot, and resolves once IMAP answers its greeting. Instances are independent.
+ * On failure the error carries dovecot's output and log.
+ */
 export async function startDovecot({ dir }: StartDovecotOptions = {}): Promise<DovecotServer> {
   const root = dir ?? (await mkdtemp(join(tmpdir(), 'dovecot-')));
+  try {
+    const { maildir, password, caCertPem } = await prepare(root);
+    // A port found free can be taken by someone else before dovecot binds it; pick anew then.
+    for (let attempt = 1; ; attempt++) {
+      const ports = await freePorts();
+      await writeFile(join(root, 'dovecot.conf'), renderConfig(root, ports));
+      const child = spawn('dovecot', ['-c', join(root, 'dovecot.conf'), '-F'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      running.set(child, root);
+      let output = '';
+      child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      try {
+        await waitForGreeting(ports.imapPort, child);
+      } catch (error) {
+        await killAndWait(child);
+        const log = await readFile(join(root, 'dovecot.log'), 'utf8').catch(() => '');
+        if (attempt < PORT_ATTEMPTS && /Address already in use/.test(output + log)) continue;
+        throw new Error(`dovecot did not start: ${String(error)}\n${output}\n${log}`, {
+          cause: error,
+        });
+      }
+      const stop = async (): Promise<void> => {
+        await killAndWait(child);
+        await rm(root, { recursive: true, force: true });
+      };
+      const files = { caCertFile: join(root, 'cert.pem'), maildir, dir: root };
+      return { host: '127.0.0.1', ...ports, user: USER, password, caCertPem, ...files, stop };
+    }
+  } catch (error) {
+    await rm(root, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Writes the Maildir, the certificate and the passwd file that the config refers to. */
+async function prepare(root: string) {
   await mkdir(root, { recursive: true });
   // The mail process runs as nobody and must traverse into the home below.
   await chmod(root, 0o755);
   const home = join(root, 'home');
   const maildir = join(home, 'Maildir');
-  for (const sub of ['cur', 'new', 'tmp']) await mkdir(join(maildir, sub), { recursive: true });
   for (const path of [home, maildir, ...['cur', 'new', 'tmp'].map((s) => join(maildir, s))]) {
+    await mkdir(path, { recursive: true });
     await chown(path, MAIL_UID, MAIL_GID);
   }
-
-  const caCertFile = join(root, 'cert.pem');
-  const keyFile = join(root, 'key.pem');
   await run('openssl', [
-    ...['req', '-x509', '-nodes', '-days', '2', '-newkey', 'ec'],
-    ...['-pkeyopt', 'ec_paramgen_curve:prime256v1', '-keyout', keyFile, '-out', caCertFile],
-    ...['-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+    ...['req', '-x509', '-nodes', '-days', '2', '-newkey', 'ec', '-pkeyopt'],
+    ...['ec_paramgen_curve:prime256v1', '-keyout', join(root, 'key.pem')],
+    ...['-out', join(root, 'cert.pem'), '-subj', '/CN=localhost'],
+    ...['-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+    // isync 1.4 pins a non-CA certificate from CertificateFile as it is, but checks a CA one
+    // against Host by DNS name only, which fails for 127.0.0.1; Node trusts either kind.
+    ...['-addext', 'basicConstraints=critical,CA:FALSE'],
   ]);
-  const caCertPem = await readFile(caCertFile, 'utf8');
-
   const password = randomBytes(12).toString('hex');
-  const passwdFile = join(root, 'passwd');
-  await writeFile(passwdFile, `${USER}:{PLAIN}${password}:${MAIL_UID}:${MAIL_GID}::${home}::\n`);
-
-  const [imapPort, imapsPort, pop3Port, pop3sPort] = await freePorts(4);
-  const ports = { imapPort, imapsPort, pop3Port, pop3sPort };
-  const logFile = join(root, 'dovecot.log');
-  const confFile = join(root, 'dovecot.conf');
-  await writeFile(confFile, renderConfig({ root, logFile, passwdFile, caCertFile, keyFile, ports }));
-
-  const child = spawn('dovecot', ['-c', confFile, '-F'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  // A test runner that exits without calling stop() must not leave a daemon behind.
-  const onExit = (): void => {
-    child.kill('SIGTERM');
-    rmSync(root, { recursive: true, force: true });
-  };
-  process.on('exit', onExit);
-
-  let stopped = false;
-  const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    process.off('exit', onExit);
-    await killAndWait(child);
-    await rm(root, { recursive: true, force: true });
-  };
-
-  try {
-    await waitForGreeting(imapPort, child);
-  } catch (error) {
-    const log = await readFile(logFile, 'utf8').catch(() => '(no log file)');
-    await stop();
-    throw new Error(`dovecot did not start: ${String(error)}\n${output}\n${log}`, {
-      cause: error,
-    });
-  }
-
-  return {
-    host: '127.0.0.1',
-    imapPort: imapPort,
-    imapsPort: imapsPort,
-    pop3Port: pop3Port,
-    pop3sPort: pop3sPort,
-    user: USER,
-    password,
-    maildir,
-    caCertPem,
-    caCertFile,
-    dir: root,
-    stop,
-  };
+  const passwd = `${USER}:{PLAIN}${password}:${MAIL_UID}:${MAIL_GID}::${home}::\n`;
+  // Readable by all: dovecot's auth process runs as the dovecot user, not root.
+  await writeFile(join(root, 'passwd'), passwd);
+  return { maildir, password, caCertPem: await readFile(join(root, 'cert.pem'), 'utf8') };
 }
 
-interface ConfigInput {
-  root: string;
-  logFile: string;
-  passwdFile: string;
-  caCertFile: string;
-  keyFile: string;
-  ports: Ports;
-}
-
-interface Ports {
-  imapPort: number;
-  imapsPort: number;
-  pop3Port: number;
-  pop3sPort: number;
-}
-
-function renderConfig({ root, logFile, passwdFile, caCertFile, keyFile, ports }: ConfigInput) {
+function renderConfig(root: string, ports: Ports): string {
   const listener = (name: string, port: number, ssl: boolean): string =>
     `  inet_listener ${name} {\n    address = 127.0.0.1\n    port = ${port}\n` +
     `    ssl = ${ssl ? 'yes' : 'no'}\n  }\n`;
-  return `# Generated for tests; nothing here is read from /etc/dovecot.
-base_dir = ${root}/run
+  const passwdFile = join(root, 'passwd');
+  return `base_dir = ${root}/run
 state_dir = ${root}/state
 instance_name = dovecot-${ports.imapPort}
-log_path = ${logFile}
+log_path = ${root}/dovecot.log
 protocols = imap pop3
 listen = 127.0.0.1
 ssl = yes
-ssl_cert = <${caCertFile}
-ssl_key = <${keyFile}
+ssl_cert = <${root}/cert.pem
+ssl_key = <${root}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 passdb {
@@ -160,12 +147,11 @@ userdb {
 }
 mail_location = maildir:~/Maildir
 first_valid_uid = ${MAIL_UID}
-first_valid_gid = ${MAIL_GID}
 # Speed over durability: the data is disposable.
 mail_fsync = never
 maildir_very_dirty_syncs = yes
+# Tests and benchmarks open many parallel sessions from one address.
 mail_max_userip_connections = 200
-pop3_uidl_format = %08Xu%08Xv
 service imap-login {
 ${listener('imap', ports.imapPort, false)}${listener('imaps', ports.imapsPort, true)}}
 service pop3-login {
@@ -173,10 +159,10 @@ ${listener('pop3', ports.pop3Port, false)}${listener('pop3s', ports.pop3sPort, t
 `;
 }
 
-/** Binds port 0 several times at once so that the picked ports are distinct. */
-async function freePorts(count: 4): Promise<[number, number, number, number]> {
-  const servers = Array.from({ length: count }, () => createServer());
-  const ports = await Promise.all(
+/** Holds all four sockets open together so that the kernel hands out distinct ports. */
+async function freePorts(): Promise<Ports> {
+  const servers = Array.from({ length: 4 }, () => createServer());
+  const [imapPort = 0, imapsPort = 0, pop3Port = 0, pop3sPort = 0] = await Promise.all(
     servers.map(
       (server) =>
         new Promise<number>((resolve, reject) => {
@@ -186,7 +172,7 @@ async function freePorts(count: 4): Promise<[number, number, number, number]> {
     ),
   );
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports as [number, number, number, number];
+  return { imapPort, imapsPort, pop3Port, pop3sPort };
 }
 
 async function waitForGreeting(port: number, child: ChildProcess): Promise<void> {
@@ -220,10 +206,11 @@ function readsGreeting(port: number): Promise<boolean> {
 }
 
 async function killAndWait(child: ChildProcess): Promise<void> {
+  running.delete(child);
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
-  // The master normally exits within milliseconds; a hung one must not hang the suite.
+  // The master waits about a second for its children; a hung one must not hang the suite.
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);

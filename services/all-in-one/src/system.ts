@@ -1,0 +1,92 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import { startImapConnector } from '@ri/connector-imap';
+import { openJetStream } from '@ri/event-store';
+import { topology as topologyOf } from '@ri/events';
+import { createHs256Authenticator, signDevelopmentToken, startIdentityApi } from '@ri/identity-api';
+import type { Logger } from '@ri/logging';
+import { startProjection } from '@ri/projection';
+import { migrateToLatest, openDatabase } from '@ri/read-model';
+import { secretBoxFromConfig } from '@ri/secrets';
+
+export interface SystemOptions {
+  nc: NatsConnection;
+  /** PostgreSQL URL of the read model; embedded PGlite in `pgliteDir` without one. */
+  databaseUrl?: string;
+  pgliteDir?: string;
+  secretsMasterKey: string;
+  jwtSecret: string;
+  port: number;
+  hostname?: string;
+  caFiles?: string[];
+  replicas?: number;
+  /** NATS namespace; see `Topology`. */
+  namespace?: string;
+  logger: Logger;
+}
+
+export interface RunningSystem {
+  apiUrl: string;
+  /** A development token for `userId`, valid for `ttlSeconds`. */
+  token(userId: string, ttlSeconds?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Every service in one process, wired as each one's own `main.ts` wires it: the projection,
+ * the IMAP connector and the API. For development and the end-to-end tests.
+ */
+export async function startSystem({
+  nc,
+  databaseUrl,
+  pgliteDir,
+  secretsMasterKey,
+  jwtSecret,
+  port,
+  hostname,
+  caFiles = [],
+  replicas = 1,
+  namespace = '',
+  logger,
+}: SystemOptions): Promise<RunningSystem> {
+  const topology = topologyOf(namespace);
+  const { js, jsm, log } = await openJetStream(nc, { replicas, topology });
+  const db = openDatabase(databaseUrl ? { url: databaseUrl } : { dataDir: pgliteDir });
+  await migrateToLatest(db);
+  const secrets = secretBoxFromConfig(secretsMasterKey);
+  const projection = await startProjection({
+    js,
+    db,
+    topology,
+    logger: logger.child({ service: 'projection' }),
+  });
+  const connector = await startImapConnector({
+    nc,
+    js,
+    jsm,
+    log,
+    secrets,
+    caFiles,
+    replicas,
+    topology,
+    logger: logger.child({ service: 'connector-imap' }),
+  });
+  const api = await startIdentityApi({
+    port,
+    ...(hostname ? { hostname } : {}),
+    log,
+    db,
+    secrets,
+    auth: createHs256Authenticator({ secret: jwtSecret }),
+    logger: logger.child({ service: 'identity-api' }),
+  });
+  return {
+    apiUrl: api.url,
+    token: (userId, ttlSeconds = 24 * 3600) => signDevelopmentToken(jwtSecret, userId, ttlSeconds),
+    async stop() {
+      await api.stop();
+      await connector.stop();
+      await projection.stop();
+      await db.destroy();
+    },
+  };
+}

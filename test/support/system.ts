@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Objm } from '@nats-io/obj';
+import { startSystem, type RunningSystem } from '@ri/all-in-one';
+import { connectNats, EventLog } from '@ri/event-store';
+import { MAIL_HEADERS, topology, type RemoteIdentityEvent, type Topology } from '@ri/events';
+import { createLogger } from '@ri/logging';
+import { generateMasterKey } from '@ri/secrets';
+import { createTestDatabase, type TestDatabase } from '@ri/read-model/testing';
+
+export interface TestSystem extends RunningSystem {
+  nc: NatsConnection;
+  topology: Topology;
+  database: TestDatabase;
+  /** Every line the services logged, to search for what must never be logged. */
+  logs(): string;
+  /** The identity's history, straight from the log. */
+  events(identityId: string): Promise<RemoteIdentityEvent[]>;
+  /** Calls the API as `userId`; answers the status and the parsed body. */
+  call(userId: string, method: string, path: string, body?: unknown): Promise<ApiAnswer>;
+}
+
+export interface ApiAnswer {
+  status: number;
+  body: any;
+  headers: Headers;
+}
+
+export interface PublishedMail {
+  uid: number;
+  mailbox: string;
+  uidValidity: string;
+  raw: Uint8Array;
+  fromBlob: boolean;
+}
+
+/**
+ * The whole system in this process, against the NATS of `NATS_URL` and a throwaway database on
+ * the PostgreSQL of `DATABASE_URL`, in a NATS namespace of its own that `stop` deletes.
+ */
+export async function startTestSystem({ caFiles = [] as string[] } = {}): Promise<TestSystem> {
+  const nc = await connectNats({
+    url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    name: 'e2e',
+  });
+  const namespace = `t${randomBytes(5).toString('hex')}`;
+  const database = await createTestDatabase({ migrate: false });
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger({ name: 'e2e', level: 'debug', destination: sink });
+  const system = await startSystem({
+    nc,
+    databaseUrl: database.url,
+    secretsMasterKey: generateMasterKey('test'),
+    jwtSecret: randomBytes(32).toString('hex'),
+    port: 0,
+    caFiles,
+    namespace,
+    logger,
+  });
+  const call = async (userId: string, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${system.apiUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${await system.token(userId)}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
+  };
+  const names = topology(namespace);
+  const log = new EventLog(jetstream(nc), await jetstreamManager(nc), names);
+  return {
+    ...system,
+    nc,
+    topology: names,
+    events: async (id) => (await log.read(id)).map((s) => s.event),
+    database,
+    logs: () => lines.join(''),
+    call,
+    async stop() {
+      await system.stop();
+      await database.drop();
+      await deleteNamespace(nc, namespace);
+      await nc.close();
+    },
+  };
+}
+
+/** Reads every message published for an identity, fetching bodies from the object store. */
+export async function readPublishedMail(
+  system: TestSystem,
+  identityId: string,
+): Promise<PublishedMail[]> {
+  const js = jetstream(system.nc);
+  const jsm = await jetstreamManager(system.nc);
+  const subject = system.topology.mailSubject(identityId);
+  const last = await jsm.streams
+    .getMessage(system.topology.mailStream, { last_by_subj: subject })
+    .catch(() => null);
+  if (!last) return [];
+  const blobs = await new Objm(js).open(system.topology.mailBlobBucket);
+  const consumer = await js.consumers.get(system.topology.mailStream, {
+    filter_subjects: subject,
+    deliver_policy: DeliverPolicy.All,
+  });
+  const out: PublishedMail[] = [];
+  const messages = await consumer.consume();
+  for await (const msg of messages) {
+    const h = msg.headers;
+    const blob = h?.get(MAIL_HEADERS.blob);
+    const raw = blob ? await blobs.getBlob(blob) : msg.data;
+    if (!raw) throw new Error(`mail blob ${blob} is missing`);
+    out.push({
+      uid: Number(h?.get(MAIL_HEADERS.uid)),
+      mailbox: decodeURIComponent(h?.get(MAIL_HEADERS.mailbox) ?? ''),
+      uidValidity: h?.get(MAIL_HEADERS.uidValidity) ?? '',
+      raw,
+      fromBlob: Boolean(blob),
+    });
+    if (msg.seq >= last.seq) break;
+  }
+  await messages.close();
+  return out;
+}
+
+/** Polls `read` until `done` holds or `timeoutMs` passes; answers the last value read. */
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  { timeoutMs = 60_000, intervalMs = 50, what = 'condition' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value)) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(value)}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+    value = await read();
+  }
+  return value;
+}
+
+async function deleteNamespace(nc: NatsConnection, namespace: string): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const upper = `${namespace.toUpperCase()}_`;
+  for await (const info of jsm.streams.list()) {
+    const name = info.config.name;
+    if (name.startsWith(upper) || name.includes(`_${namespace}-`)) {
+      await jsm.streams.delete(name);
+    }
+  }
+}
