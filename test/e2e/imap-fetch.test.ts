@@ -103,6 +103,19 @@ describe('an IMAP remote identity, end to end', () => {
     expect(failed.body.last_error.at).toBeTruthy();
     expect(system.logs()).not.toContain('not-the-password-marker');
     expect(system.logs()).not.toContain(dovecot.password);
+
+    // The user mends the password: the connector tries again with it.
+    const mended = await system.call(USER, 'PATCH', `/v1/remote-identities/${id}`, {
+      params: { password: dovecot.password, fetch_method: 'from_now' },
+    });
+    expect(mended.status, JSON.stringify(mended.body)).toBe(200);
+    const connected = await waitFor(
+      () => identity(id),
+      (a) => a.body?.connected === true,
+      { what: 'connected after the new password' },
+    );
+    expect(connected.body.last_error).toBeNull();
+    expect(system.logs()).not.toContain(dovecot.password);
   });
 
   it('fetches with from_now only the mail that arrives after the connection', async () => {

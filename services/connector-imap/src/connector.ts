@@ -105,6 +105,7 @@ export class ImapConnector {
       case 'ConnectionRequested':
         if (state.deleted || !state.connection_required) return;
         if (session?.isConnected) return session.resume(event);
+        await session?.stop('shutdown');
         return this.open(state, event);
       case 'DisconnectionRequested':
         await this.close(id, 'requested', event);
@@ -114,9 +115,9 @@ export class ImapConnector {
         await this.options.checkpoints.forget(id);
         return;
       case 'RemoteIdentityUpdated':
-        // New params take effect on a fresh connection.
-        if (!session || state.deleted || !state.connection_required) return;
-        await this.close(id, 'requested', event);
+        // New params take effect on a fresh connection, and may mend one that failed.
+        if (state.deleted || !state.connection_required) return;
+        if (session) await this.close(id, 'requested', event);
         return this.open(state, event);
       case 'FetchCancelled':
         if (!state.cancel_fetch_required) return;

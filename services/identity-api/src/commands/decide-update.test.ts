@@ -45,9 +45,16 @@ describe('decideUpdate', () => {
 
   it('decides nothing when the identity already holds the wanted values', () => {
     const state = givenIdentity({ connection_required: true, cancel_fetch_required: true });
-    const same = { connection_required: true, cancel_fetch_required: true, params: state.params };
+    const same = { cancel_fetch_required: true, params: state.params };
     expect(decideUpdate(state, same)).toEqual([]);
     expect(decideUpdate(state, { cancel_fetch_required: false })).toEqual([]);
+  });
+
+  it('requests the connection again when asked again, to retry or resume', () => {
+    const state = givenIdentity({ connection_required: true });
+    expect(types(decideUpdate(state, { connection_required: true }))).toEqual([
+      'ConnectionRequested',
+    ]);
   });
 
   it('cancels a fetch once until the connector acknowledges it', () => {

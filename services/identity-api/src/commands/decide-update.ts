@@ -22,7 +22,8 @@ export interface UpdateDecisionInput {
 /**
  * Decides the events of a PATCH from the identity's current state. The request says what the
  * user wants to hold, so a field already at the wanted value yields no event: deciding again
- * after a version conflict then never repeats what the first attempt already appended.
+ * after a version conflict then never repeats what the first attempt already appended. The
+ * exception is `connection_required: true`, a request that connectors handle idempotently.
  *
  * Order matters to connectors: new params come before a connection request, so that the
  * connection uses them.
@@ -42,7 +43,9 @@ export function decideUpdate(state: IdentityState, input: UpdateDecisionInput): 
   if (input.cancel_fetch_required === true && !state.cancel_fetch_required) {
     events.push({ type: 'FetchCancelled', data: {} });
   }
-  if (input.connection_required === true && !state.connection_required) {
+  // A connection request is an action, not only a state: sent again, it retries a failed
+  // connection or resumes a cancelled fetch, so it is appended even when already true.
+  if (input.connection_required === true) {
     events.push({ type: 'ConnectionRequested', data: {} });
   }
   if (input.connection_required === false && state.connection_required) {
