@@ -16,6 +16,7 @@ import {
 import { decodeEvent, isNotFound, type EventLog } from '@ri/event-store';
 import { FactWriter } from './facts.ts';
 import { IdentityQueue } from './identity-queue.ts';
+import { RetrySchedule } from './retry-schedule.ts';
 import { ImapSession, type SessionDeps } from './session.ts';
 
 export interface ConnectorOptions extends SessionDeps {
@@ -45,6 +46,7 @@ const RELEVANT = new Set([
 export class ImapConnector {
   private readonly sessions = new Map<string, ImapSession>();
   private readonly queue = new IdentityQueue();
+  private readonly retries = new RetrySchedule();
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
 
@@ -89,6 +91,7 @@ export class ImapConnector {
   }
 
   async stop(): Promise<void> {
+    this.retries.cancelAll();
     await this.messages?.close();
     await this.loop;
     await this.queue.idle();
@@ -135,13 +138,27 @@ export class ImapConnector {
 
   private async open(state: IdentityState, cause: RemoteIdentityEvent): Promise<void> {
     const id = state.remote_identity_id;
+    this.retries.cancel(id);
     await this.options.wanted.put(id, new TextEncoder().encode(cause.event_id));
     const session = new ImapSession(state, this.writer(state), this.options, cause);
     this.sessions.set(id, session);
-    if (!(await session.start())) this.sessions.delete(id);
+    const outcome = await session.start();
+    if (outcome.connected) {
+      this.retries.succeeded(id);
+      session.onLost = () => this.retryLater(id);
+      return;
+    }
+    this.sessions.delete(id);
+    // Wrong credentials or certificates wait for the user; a server that is down does not.
+    if (outcome.transient) this.retryLater(id);
+  }
+
+  private retryLater(id: string): void {
+    this.retries.schedule(id, () => void this.queue.run(id, () => this.restore(id)));
   }
 
   private async close(id: string, reason: 'requested' | 'deleted', cause: RemoteIdentityEvent) {
+    this.retries.cancel(id);
     await this.options.wanted.delete(id);
     const session = this.sessions.get(id);
     this.sessions.delete(id);
@@ -156,7 +173,7 @@ export class ImapConnector {
       await this.options.wanted.delete(id);
       return;
     }
-    if (!this.sessions.has(id)) await this.open(state, cause);
+    if (!this.sessions.get(id)?.isConnected) await this.open(state, cause);
   }
 
   private writer(state: IdentityState): FactWriter {

@@ -20,6 +20,7 @@ export interface SyncMailboxOptions {
 }
 
 export interface SyncMailboxResult {
+  /** Messages that the stream stored as new; republications it dropped are not counted. */
   fetched: number;
   bytes: number;
   uidValidity: string;
@@ -87,17 +88,23 @@ export async function syncMailbox({
         }
         if (!msg.source || msg.uid <= result.lastUid) continue;
         const source = msg.source;
-        const publication = publisher.publish({
-          identityId,
-          mailbox,
-          uidValidity,
-          uid: msg.uid,
-          source,
-          flags: [...(msg.flags ?? [])],
-        });
+        const publication = publisher
+          .publish({
+            identityId,
+            mailbox,
+            uidValidity,
+            uid: msg.uid,
+            source,
+            flags: [...(msg.flags ?? [])],
+          })
+          .then(({ duplicate }) => {
+            // A message published before a crash comes back as a duplicate: not new, not
+            // counted, so that `messages_fetched` counts each message once.
+            if (duplicate) return;
+            result.fetched += 1;
+            result.bytes += source.length;
+          });
         await window.push(msg.uid, publication);
-        result.fetched += 1;
-        result.bytes += source.length;
       }
       try {
         await window.drain();

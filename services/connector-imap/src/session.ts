@@ -55,8 +55,14 @@ export class ImapSession {
     return this.connected;
   }
 
-  /** Connects and logs in, reports the outcome, and starts the first fetch on success. */
-  async start(): Promise<boolean> {
+  /** Called once when an established connection drops without being asked to. */
+  onLost: () => void = () => undefined;
+
+  /**
+   * Connects and logs in, reports the outcome, and starts the first fetch on success. Answers
+   * whether it connected and, if not, whether trying again later may help.
+   */
+  async start(): Promise<{ connected: boolean; transient: boolean }> {
     const { params, secrets, remote_identity_id: id } = this.identity;
     let client: ImapFlow;
     try {
@@ -78,11 +84,11 @@ export class ImapSession {
         { connector: CONNECTOR, code: failure.code, message: failure.message },
         this.cause,
       );
-      return false;
+      return { connected: false, transient: failure.transient };
     }
     if (this.stopped) {
       await client.logout().catch(() => client.close());
-      return false;
+      return { connected: false, transient: false };
     }
     this.client = client;
     this.connected = true;
@@ -95,7 +101,7 @@ export class ImapSession {
     );
     this.logger.info('connected');
     this.requestSync();
-    return true;
+    return { connected: true, transient: false };
   }
 
   /** The user asked for the connection again: resume fetching if a cancel had paused it. */
@@ -221,8 +227,7 @@ export class ImapSession {
     this.connected = false;
     this.client = undefined;
     this.logger.warn('connection lost');
-    // LIMITATION: a lost connection is reported, not re-established; the user (or a later
-    // reconnect policy) asks for the connection again.
     await this.facts.append('Disconnected', { connector: CONNECTOR, reason: 'lost' }, this.cause);
+    this.onLost();
   }
 }
