@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { connectorEventSchemas } from './connector-events.ts';
 import { envelopeSchema, type EventEnvelope } from './envelope.ts';
 import { identityEventSchemas } from './identity-events.ts';
@@ -39,7 +39,7 @@ export function isEventType(type: string): type is EventType {
 export function parseEvent(raw: unknown): RemoteIdentityEvent {
   const envelope = envelopeSchema.safeParse(raw);
   if (!envelope.success) {
-    throw new EventSchemaError(`invalid envelope: ${envelope.error.message}`);
+    throw new EventSchemaError(`invalid envelope: ${z.prettifyError(envelope.error)}`);
   }
   const { type, version } = envelope.data;
   if (!isEventType(type)) throw new EventSchemaError(`unknown event type ${type}`);
@@ -48,7 +48,7 @@ export function parseEvent(raw: unknown): RemoteIdentityEvent {
   }
   const data = EVENT_SCHEMAS[type].safeParse(envelope.data.data);
   if (!data.success) {
-    throw new EventSchemaError(`invalid ${type} data: ${data.error.message}`);
+    throw new EventSchemaError(`invalid ${type} data: ${z.prettifyError(data.error)}`);
   }
   return { ...envelope.data, type, data: data.data } as RemoteIdentityEvent;
 }

@@ -52,6 +52,8 @@ export const MAIL_HEADERS = {
   uid: 'Ri-Uid',
   size: 'Ri-Size',
   flags: 'Ri-Flags',
+  /** POP3 only: the server's unique id of the message, stable across sessions (UIDL). */
+  uidl: 'Ri-Uidl',
   /** Present when the body is in the object store instead of the message payload. */
   blob: 'Ri-Blob',
 } as const;
