@@ -46,6 +46,13 @@ describe('HS256 authenticator', () => {
     await expectUnauthenticated(token, /"sub"/);
   });
 
+  it('rejects a subject that the read model could not store or that is absurdly long', async () => {
+    for (const subject of ['a\u0000b', 'bad\ud800', 'x'.repeat(256), 'tab\there']) {
+      const token = await signDevelopmentToken(SECRET, subject, 60);
+      await expectUnauthenticated(token, /usable subject/);
+    }
+  });
+
   it('rejects an unsigned token and one signed with another algorithm', async () => {
     const unsecured = new UnsecuredJWT({}).setSubject('u').setExpirationTime('1m').encode();
     await expectUnauthenticated(unsecured, /HS256|malformed/);

@@ -1,5 +1,6 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { ApiError } from '../problems/api-error.ts';
+import { isStorableText } from '../storable-text.ts';
 
 export interface AuthenticatedUser {
   /** The token's `sub`: every identity belongs to exactly one user id. */
@@ -19,6 +20,7 @@ export interface Hs256AuthenticatorOptions {
 }
 
 const MIN_SECRET_LENGTH = 32;
+const MAX_SUBJECT_LENGTH = 255;
 const encoder = new TextEncoder();
 
 function hmacKey(secret: string): Uint8Array {
@@ -54,8 +56,14 @@ export function createHs256Authenticator({
           headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
         });
       }
-      if (typeof sub !== 'string' || sub.length === 0) {
-        throw new ApiError('UNAUTHENTICATED', 'The token names no subject.', {
+      // The subject becomes every event's user_id: it must be storable and of sane length.
+      if (
+        typeof sub !== 'string' ||
+        sub.length === 0 ||
+        sub.length > MAX_SUBJECT_LENGTH ||
+        !isStorableText(sub)
+      ) {
+        throw new ApiError('UNAUTHENTICATED', 'The token names no usable subject.', {
           headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
         });
       }

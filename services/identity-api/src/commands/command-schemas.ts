@@ -2,6 +2,7 @@ import { fetchMethodSchema, type EmailParams } from '@ri/events';
 import { z } from 'zod';
 import { ApiError } from '../problems/api-error.ts';
 import { validate } from '../problems/validation.ts';
+import { CONTROL_CHARACTERS, LONE_SURROGATE } from '../storable-text.ts';
 
 /** A registration request once validated; the password is still plaintext and must be sealed. */
 export interface CreateIdentityCommand {
@@ -30,10 +31,6 @@ const EMAIL_PARAM_KEYS = [
 
 const PORT_MESSAGE = 'must be an integer from 1 to 65535 (number or numeric string)';
 
-// These strings reach PostgreSQL through the projection, which refuses NUL and lone surrogates
-// in text and jsonb: one accepted here would be an event that the read model can never apply.
-const CONTROL_CHARACTERS = /\p{Cc}/u;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 function text(max: number) {
   return z
     .string()

@@ -1,0 +1,11 @@
+// Strings from a request reach PostgreSQL through the projection, which refuses NUL and lone
+// surrogates in text and jsonb: one accepted here would be an event that the read model can
+// never apply. Other control characters are refused too, since they only confuse logs.
+export const CONTROL_CHARACTERS = /\p{Cc}/u;
+export const LONE_SURROGATE =
+  /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Whether `value` can be stored and logged as it is. */
+export function isStorableText(value: string): boolean {
+  return !CONTROL_CHARACTERS.test(value) && !LONE_SURROGATE.test(value);
+}
