@@ -235,6 +235,23 @@ describe('startProjection', () => {
     );
   });
 
+  it('sets aside an event whose values PostgreSQL refuses, and applies its neighbours', async () => {
+    await start();
+    const before = identityEvents();
+    const poisoned = identityEvents(undefined, 'user-with-\u0000-nul');
+    const after = identityEvents();
+    await append(before.event('RemoteIdentityCreated', CREATED));
+    const refused = await append(poisoned.event('RemoteIdentityCreated', CREATED));
+    const last = await append(after.event('RemoteIdentityCreated', CREATED));
+
+    await projectedUpTo(last);
+    expect(await rowOf(before.remoteIdentityId)).toBeDefined();
+    expect(await rowOf(after.remoteIdentityId)).toBeDefined();
+    expect(await rowOf(poisoned.remoteIdentityId)).toBeUndefined();
+    const setAside = logLines.filter((l) => l.msg.startsWith('setting aside'));
+    expect(setAside).toEqual([expect.objectContaining({ level: 50, sequence: refused })]);
+  });
+
   it('keeps its checkpoint through a database error and resumes once it is gone', async () => {
     const projection = await start();
     const erin = identityEvents();

@@ -83,7 +83,7 @@ export async function startProjection({
     let size = 0;
     const commit = async (): Promise<void> => {
       const began = performance.now();
-      const result = await applyBatch(db, name, batch);
+      const result = await applyOrSetAside(batch);
       position = result.position;
       const ms = Math.round(performance.now() - began);
       log.debug({ position, applied: result.applied, messages: size, ms }, 'applied a batch');
@@ -123,6 +123,27 @@ export async function startProjection({
     if (!stopping.signal.aborted) throw new Error('the identity stream consumer ended');
   }
 
+  // An event whose values PostgreSQL refuses as data (SQLSTATE class 22: a NUL byte, an
+  // invalid encoding) would fail on every retry and stop the read model for every user. Such a
+  // batch is applied again one event at a time, and the event that fails alone is set aside.
+  async function applyOrSetAside(batch: ProjectionBatch) {
+    try {
+      return await applyBatch(db, name, batch);
+    } catch (err) {
+      if (!isDataException(err)) throw err;
+    }
+    for (const one of batch.events) {
+      try {
+        await applyBatch(db, name, { events: [one], lastSequence: one.sequence });
+      } catch (err) {
+        if (!isDataException(err)) throw err;
+        log.error({ err, sequence: one.sequence }, 'setting aside an event the read model refuses');
+        await applyBatch(db, name, { events: [], lastSequence: one.sequence });
+      }
+    }
+    return applyBatch(db, name, { events: [], lastSequence: batch.lastSequence });
+  }
+
   async function run(first: ConsumerMessages): Promise<void> {
     let messages: ConsumerMessages | undefined = first;
     let retryMs = FIRST_RETRY_MS;
@@ -158,6 +179,11 @@ export async function startProjection({
       log.info({ position }, 'projection stopped');
     },
   };
+}
+
+function isDataException(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 /** Closes a consumer whose connection may already be gone; there is nothing left to save. */
