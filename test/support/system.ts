@@ -40,7 +40,10 @@ export interface PublishedMail {
  * The whole system in this process, against the NATS of `NATS_URL` and a throwaway database on
  * the PostgreSQL of `DATABASE_URL`, in a NATS namespace of its own that `stop` deletes.
  */
-export async function startTestSystem({ caFiles = [] as string[] } = {}): Promise<TestSystem> {
+export async function startTestSystem({
+  caFiles = [] as string[],
+  pop3PollMs = undefined as number | undefined,
+} = {}): Promise<TestSystem> {
   const nc = await connectNats({
     url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
     name: 'e2e',
@@ -62,6 +65,7 @@ export async function startTestSystem({ caFiles = [] as string[] } = {}): Promis
     jwtSecret: randomBytes(32).toString('hex'),
     port: 0,
     caFiles,
+    ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
     namespace,
     logger,
   });

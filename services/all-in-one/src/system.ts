@@ -18,6 +18,8 @@ export interface SystemOptions {
   port: number;
   hostname?: string;
   caFiles?: string[];
+  /** Time between two polls of a POP3 maildrop; the connector's default without it. */
+  pop3PollMs?: number;
   replicas?: number;
   /** NATS namespace; see `Topology`. */
   namespace?: string;
@@ -44,6 +46,7 @@ export async function startSystem({
   port,
   hostname,
   caFiles = [],
+  pop3PollMs,
   replicas = 1,
   namespace = '',
   logger,
@@ -66,6 +69,7 @@ export async function startSystem({
     log,
     secrets,
     caFiles,
+    ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
     replicas,
     topology,
     logger: logger.child({ service: 'connector-imap' }),

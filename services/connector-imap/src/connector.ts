@@ -16,10 +16,12 @@ import {
 import { decodeEvent, isNotFound, type EventLog } from '@ri/event-store';
 import { FactWriter } from './facts.ts';
 import { IdentityQueue } from './identity-queue.ts';
+import type { MailSession } from './mail-session.ts';
+import { Pop3Session, type Pop3SessionDeps } from './pop3/pop3-session.ts';
 import { RetrySchedule } from './retry-schedule.ts';
-import { ImapSession, type SessionDeps } from './session.ts';
+import { ImapSession } from './session.ts';
 
-export interface ConnectorOptions extends SessionDeps {
+export interface ConnectorOptions extends Pop3SessionDeps {
   js: JetStreamClient;
   jsm: JetStreamManager;
   log: EventLog;
@@ -39,12 +41,12 @@ const RELEVANT = new Set([
 ]);
 
 /**
- * Reacts to what users ask of their IMAP identities. Each request is handled against the
+ * Reacts to what users ask of their IMAP and POP3 identities. Each request is handled against the
  * identity's current state, loaded from the log, so a redelivered or replayed request that
  * the user has since overridden does nothing.
  */
 export class ImapConnector {
-  private readonly sessions = new Map<string, ImapSession>();
+  private readonly sessions = new Map<string, MailSession>();
   private readonly queue = new IdentityQueue();
   private readonly retries = new RetrySchedule();
   private messages: ConsumerMessages | undefined;
@@ -116,6 +118,7 @@ export class ImapConnector {
       case 'RemoteIdentityDeleted':
         await this.close(id, 'deleted', event);
         await this.options.checkpoints.forget(id);
+        await this.options.uidls.forget(id);
         return;
       case 'RemoteIdentityUpdated':
         // New params take effect on a fresh connection, and may mend one that failed.
@@ -140,7 +143,7 @@ export class ImapConnector {
     const id = state.remote_identity_id;
     this.retries.cancel(id);
     await this.options.wanted.put(id, new TextEncoder().encode(cause.event_id));
-    const session = new ImapSession(state, this.writer(state), this.options, cause);
+    const session = createSession(state, this.writer(state), this.options, cause);
     this.sessions.set(id, session);
     const outcome = await session.start();
     if (outcome.connected) {
@@ -186,13 +189,24 @@ export class ImapConnector {
   }
 }
 
-/** Generic IMAP identities are ours; named providers (gmail) have connectors of their own. */
+/** Generic mail identities are ours; named providers (gmail) have connectors of their own. */
 function isOurs(state: IdentityState): boolean {
+  const protocol = state.params.mail_protocol;
   return (
     state.identity_type === 'email' &&
     state.provider === null &&
-    state.params.mail_protocol === 'IMAP'
+    (protocol === 'IMAP' || protocol === 'POP3')
   );
+}
+
+function createSession(
+  state: IdentityState,
+  facts: FactWriter,
+  deps: Pop3SessionDeps,
+  cause: RemoteIdentityEvent,
+): MailSession {
+  if (state.params.mail_protocol === 'POP3') return new Pop3Session(state, facts, deps, cause);
+  return new ImapSession(state, facts, deps, cause);
 }
 
 async function ensureConsumer(jsm: JetStreamManager, topology: Topology, name: string) {

@@ -10,6 +10,7 @@ import type { SecretBox } from '@ri/secrets';
 import { CheckpointStore } from './checkpoints.ts';
 import { ImapConnector } from './connector.ts';
 import { MailPublisher } from './mail-publisher.ts';
+import { UidlStore } from './pop3/uidl-store.ts';
 
 export { classifyFailure } from './failure.ts';
 
@@ -24,6 +25,8 @@ export interface StartImapConnectorOptions {
   caFiles?: string[];
   /** Deadline for connecting and for the server's greeting. Default 20 s. */
   timeoutMs?: number;
+  /** Time between two polls of a POP3 maildrop, which cannot announce new mail. Default 5 min. */
+  pop3PollMs?: number;
   replicas?: number;
   consumerName?: string;
   topology?: Topology;
@@ -34,7 +37,7 @@ export interface RunningConnector {
   stop(): Promise<void>;
 }
 
-/** Starts the IMAP connector: its KV buckets, object store and durable consumer. */
+/** Starts the IMAP and POP3 connector: its KV buckets, object store and durable consumer. */
 export async function startImapConnector({
   nc,
   js,
@@ -44,6 +47,7 @@ export async function startImapConnector({
   logger,
   caFiles = [],
   timeoutMs = 20_000,
+  pop3PollMs = 5 * 60_000,
   replicas = 1,
   consumerName = 'connector-imap',
   topology = DEFAULT_TOPOLOGY,
@@ -55,6 +59,12 @@ export async function startImapConnector({
     await kvm.create(topology.bucket('connector-imap-checkpoints'), bucket),
   );
   const wanted = await kvm.create(topology.bucket('connector-imap-sessions'), bucket);
+  const maxPayload = nc.info?.max_payload ?? 1 << 20;
+  const uidls = new UidlStore(
+    await kvm.create(topology.bucket('connector-imap-pop3-uidls'), bucket),
+    // Room for the headers that travel with a KV value.
+    maxPayload - 4096,
+  );
   const blobs = await new Objm(js).create(topology.mailBlobBucket, {
     replicas,
     storage: 'file' as const,
@@ -62,7 +72,7 @@ export async function startImapConnector({
   const publisher = new MailPublisher({
     js,
     blobs,
-    maxPayload: nc.info?.max_payload ?? 1 << 20,
+    maxPayload,
     topology,
   });
   const connector = new ImapConnector({
@@ -73,6 +83,8 @@ export async function startImapConnector({
     secrets,
     logger,
     checkpoints,
+    uidls,
+    pop3PollMs,
     publisher,
     extraCa: caFiles.map((f) => readFileSync(f, 'utf8')),
     timeoutMs,

@@ -11,6 +11,11 @@ export interface FetchedMail {
   uid: number;
   source: Uint8Array;
   flags: string[];
+  /**
+   * POP3 only: the server's unique id. It then names the message instead of its place, since a
+   * POP3 message number changes whenever an earlier message is deleted.
+   */
+  uidl?: string;
 }
 
 export interface MailPublisherOptions {
@@ -50,6 +55,7 @@ export class MailPublisher {
     h.set(MAIL_HEADERS.uid, String(mail.uid));
     h.set(MAIL_HEADERS.size, String(mail.source.length));
     if (mail.flags.length > 0) h.set(MAIL_HEADERS.flags, mail.flags.join(' '));
+    if (mail.uidl !== undefined) h.set(MAIL_HEADERS.uidl, mail.uidl);
     let payload = mail.source;
     if (mail.source.length > this.inlineLimit) {
       // Stored first, referenced second: a reader never sees a reference to a missing body.
@@ -66,7 +72,8 @@ export class MailPublisher {
 }
 
 export function messageId(
-  mail: Pick<FetchedMail, 'identityId' | 'mailbox' | 'uidValidity' | 'uid'>,
+  mail: Pick<FetchedMail, 'identityId' | 'mailbox' | 'uidValidity' | 'uid' | 'uidl'>,
 ) {
+  if (mail.uidl !== undefined) return `${mail.identityId}/POP3/${encodeURIComponent(mail.uidl)}`;
   return `${mail.identityId}/${encodeURIComponent(mail.mailbox)}/${mail.uidValidity}/${mail.uid}`;
 }

@@ -1,6 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { FetchMethod } from '@ri/events';
 import type { CheckpointStore } from './checkpoints.ts';
+import type { FetchOutcome } from './fetch-runner.ts';
 import type { MailPublisher } from './mail-publisher.ts';
 import { PublishWindow } from './publish-window.ts';
 
@@ -19,14 +20,7 @@ export interface SyncMailboxOptions {
   chunkSize?: number;
 }
 
-export interface SyncMailboxResult {
-  /** Messages that the stream stored as new; republications it dropped are not counted. */
-  fetched: number;
-  bytes: number;
-  uidValidity: string;
-  lastUid: number;
-  cancelled: boolean;
-}
+export type SyncMailboxResult = FetchOutcome;
 
 /**
  * Publishes every message of a mailbox above its checkpoint, oldest first, and moves the

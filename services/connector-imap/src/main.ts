@@ -6,13 +6,19 @@ import { createLogger } from '@ri/logging';
 import { secretBoxFromConfig } from '@ri/secrets';
 import { startImapConnector } from './index.ts';
 
-// The IMAP connector on its own, as deployed: one process per replica.
+// The IMAP and POP3 connector on its own, as deployed: one process per replica.
 const config = loadConfig({
   ...commonEnv,
   ...secretsEnv,
   /** Comma-separated PEM files of CAs to trust beside Node's roots. */
   MAIL_CA_FILE: z.string().optional(),
   IMAP_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+  /** Milliseconds between two polls of a POP3 maildrop. */
+  POP3_POLL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
 });
 const logger = createLogger({ name: 'connector-imap', level: config.LOG_LEVEL });
 const nc = await connectNats({ url: config.NATS_URL, name: 'connector-imap' });
@@ -29,6 +35,7 @@ const connector = await startImapConnector({
   secrets: secretBoxFromConfig(config.SECRETS_MASTER_KEY),
   caFiles: config.MAIL_CA_FILE?.split(',').filter(Boolean) ?? [],
   timeoutMs: config.IMAP_TIMEOUT_MS,
+  pop3PollMs: config.POP3_POLL_MS,
   replicas: config.NATS_STREAM_REPLICAS,
   topology: log.topology,
 });

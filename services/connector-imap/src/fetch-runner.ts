@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import type { FetchMethod, RemoteIdentityEvent } from '@ri/events';
+import type { Logger } from '@ri/logging';
+import type { FactWriter } from './facts.ts';
+import { classifyFailure } from './failure.ts';
+
+/** What one pass over a mailbox achieved, in the terms of the FetchCompleted fact. */
+export interface FetchOutcome {
+  /** Messages that the stream stored as new; republications it dropped are not counted. */
+  fetched: number;
+  bytes: number;
+  uidValidity: string;
+  lastUid: number;
+  cancelled: boolean;
+}
+
+export interface FetchRunnerOptions {
+  facts: FactWriter;
+  logger: Logger;
+  mailbox: string;
+  fetchMethod: FetchMethod;
+}
+
+/** A fetch that stopped because its session did, without anyone cancelling it. */
+const INTERRUPTED = 'INTERRUPTED';
+
+/**
+ * Runs fetches one at a time and reports each as facts: FetchStarted, then FetchCompleted,
+ * FetchFailed or FetchCancelAcknowledged. A cancel pauses fetching until `resume`, so that
+ * the next trigger (new mail, a poll) does not undo what the user asked for.
+ */
+export class FetchRunner {
+  private current: { cancel: RemoteIdentityEvent | undefined } | undefined;
+  private pausedByCancel = false;
+
+  constructor(private readonly options: FetchRunnerOptions) {}
+
+  get paused(): boolean {
+    return this.pausedByCancel;
+  }
+
+  resume(): void {
+    this.pausedByCancel = false;
+  }
+
+  /** Stops the running fetch between two messages, or acknowledges at once when idle. */
+  async cancel(cause: RemoteIdentityEvent): Promise<void> {
+    this.pausedByCancel = true;
+    if (this.current) {
+      this.current.cancel = cause;
+      return;
+    }
+    await this.options.facts.append(
+      'FetchCancelAcknowledged',
+      { fetch_id: null, mailbox: null, fetched: 0 },
+      cause,
+    );
+  }
+
+  /** The session is closing for `cause`: a running fetch ends as cancelled by it. */
+  stopping(cause: RemoteIdentityEvent | undefined): void {
+    if (this.current && !this.current.cancel && cause) this.current.cancel = cause;
+  }
+
+  /**
+   * Runs `sync`, which must poll `isCancelled` between messages; `stopped` also ends it, for
+   * a session that closes without a cause to acknowledge.
+   */
+  async run(
+    cause: RemoteIdentityEvent,
+    sync: (isCancelled: () => boolean) => Promise<FetchOutcome>,
+    stopped: () => boolean = () => false,
+  ): Promise<void> {
+    const { facts, logger, mailbox, fetchMethod } = this.options;
+    const fetchId = randomUUID();
+    const fetch: { cancel: RemoteIdentityEvent | undefined } = { cancel: undefined };
+    this.current = fetch;
+    await facts.append(
+      'FetchStarted',
+      { fetch_id: fetchId, mailbox, fetch_method: fetchMethod },
+      cause,
+    );
+    const started = performance.now();
+    try {
+      const result = await sync(() => fetch.cancel !== undefined || stopped());
+      logger.info({ fetched: result.fetched, cancelled: result.cancelled }, 'fetch ended');
+      if (fetch.cancel) {
+        await facts.append(
+          'FetchCancelAcknowledged',
+          { fetch_id: fetchId, mailbox, fetched: result.fetched },
+          fetch.cancel,
+        );
+        return;
+      }
+      if (result.cancelled) {
+        // Ending it here keeps `is_fetching` honest; the next session fetches the rest.
+        const message = 'the session stopped during the fetch';
+        await facts.append(
+          'FetchFailed',
+          { fetch_id: fetchId, mailbox, fetched: result.fetched, code: INTERRUPTED, message },
+          cause,
+        );
+        return;
+      }
+      await facts.append(
+        'FetchCompleted',
+        {
+          fetch_id: fetchId,
+          mailbox,
+          fetched: result.fetched,
+          bytes: result.bytes,
+          duration_ms: Math.round(performance.now() - started),
+          uid_validity: result.uidValidity,
+          last_uid: result.lastUid,
+        },
+        cause,
+      );
+    } catch (err) {
+      const failure = classifyFailure(err);
+      logger.warn({ code: failure.code, err: failure.message }, 'fetch failed');
+      await facts.append(
+        'FetchFailed',
+        { fetch_id: fetchId, mailbox, fetched: 0, code: failure.code, message: failure.message },
+        cause,
+      );
+    } finally {
+      this.current = undefined;
+    }
+  }
+}

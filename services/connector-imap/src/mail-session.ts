@@ -1,0 +1,66 @@
+import type { IdentityState, RemoteIdentityEvent } from '@ri/events';
+import type { Logger } from '@ri/logging';
+import type { SecretBox } from '@ri/secrets';
+import type { CheckpointStore } from './checkpoints.ts';
+import type { FactWriter } from './facts.ts';
+import { classifyFailure, type ClassifiedFailure } from './failure.ts';
+import type { MailPublisher } from './mail-publisher.ts';
+
+export interface SessionDeps {
+  secrets: SecretBox;
+  checkpoints: CheckpointStore;
+  publisher: MailPublisher;
+  logger: Logger;
+  extraCa: string[];
+  timeoutMs: number;
+}
+
+export interface SessionOutcome {
+  connected: boolean;
+  /** Whether trying again later may help without the user changing anything. */
+  transient: boolean;
+}
+
+export type StopReason = 'requested' | 'deleted' | 'shutdown';
+
+/**
+ * One identity's live connection to its mail server, whatever the protocol. The connector
+ * drives every kind through this contract and never looks inside.
+ */
+export interface MailSession {
+  readonly isConnected: boolean;
+  /** Called once when an established connection drops without being asked to. */
+  onLost: () => void;
+  /** Connects, reports the outcome as a fact, and starts fetching on success. */
+  start(): Promise<SessionOutcome>;
+  /** The user asked for the connection again: fetch now, and resume after a cancel. */
+  resume(cause: RemoteIdentityEvent): void;
+  /** Stops the running fetch between two messages, and pauses fetching. */
+  cancelFetch(cause: RemoteIdentityEvent): Promise<void>;
+  stop(reason: StopReason, cause?: RemoteIdentityEvent): Promise<void>;
+}
+
+/** The identity's password, opened from its sealed form; fails as NO_SECRET without one. */
+export function openPassword(identity: IdentityState, secrets: SecretBox): string {
+  const sealed = identity.secrets.password;
+  if (!sealed) throw Object.assign(new Error('no password'), { code: 'NO_SECRET' });
+  return secrets.open(sealed, `${identity.remote_identity_id}/password`);
+}
+
+/** Appends the ConnectionFailed fact for `err` and answers how it was classified. */
+export async function reportConnectionFailed(
+  facts: FactWriter,
+  logger: Logger,
+  connector: string,
+  err: unknown,
+  cause: RemoteIdentityEvent,
+): Promise<ClassifiedFailure> {
+  const failure = classifyFailure(err);
+  logger.info({ code: failure.code }, 'connection failed');
+  await facts.append(
+    'ConnectionFailed',
+    { connector, code: failure.code, message: failure.message },
+    cause,
+  );
+  return failure;
+}
