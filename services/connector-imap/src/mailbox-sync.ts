@@ -2,8 +2,12 @@ import type { ImapFlow } from 'imapflow';
 import type { FetchMethod } from '@ri/events';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { FetchOutcome } from './fetch-runner.ts';
-import type { MailPublisher } from './mail-publisher.ts';
+import type { FetchedMail, MailPublisher } from './mail-publisher.ts';
 import { PublishWindow } from './publish-window.ts';
+
+/** Messages or bytes gathered before they are published together. */
+const BATCH_MESSAGES = 64;
+const BATCH_BYTES = 1 << 20;
 
 export interface SyncMailboxOptions {
   client: ImapFlow;
@@ -67,52 +71,59 @@ export async function syncMailbox({
     const found = await client.search({ uid: `${checkpoint.last_uid + 1}:*` }, { uid: true });
     const uids = (found || []).filter((uid) => uid > result.lastUid).sort((a, b) => a - b);
 
-    // 3. Fetch chunk by chunk, publishing through a window; checkpoint after each chunk.
+    // 3. Fetch chunk by chunk and publish in batches through a window. Publishing a batch
+    // back to back lets the NATS client write it in one go instead of one write per message,
+    // which costs more than the fetch itself. The checkpoint follows what was confirmed.
     const window = new PublishWindow<number>(windowSize);
-    for (let i = 0; i < uids.length && !result.cancelled; i += chunkSize) {
-      const chunk = uids.slice(i, i + chunkSize);
-      const range = `${chunk[0]}:${chunk[chunk.length - 1]}`;
-      const query = { uid: true, source: true, flags: true } as const;
-      for await (const msg of client.fetch(range, query, { uid: true })) {
-        // imapflow waits for each message to be consumed before parsing the next, so leaving
-        // the loop early would stall the connection: after a cancel, drain without publishing.
-        if (result.cancelled || isCancelled()) {
-          result.cancelled = true;
-          continue;
+    const batch: FetchedMail[] = [];
+    let batchBytes = 0;
+    const flush = async (): Promise<void> => {
+      const started = batch.splice(0).map((mail) => ({ uid: mail.uid, done: publish(mail) }));
+      batchBytes = 0;
+      for (const { uid, done } of started) await window.push(uid, done);
+    };
+    const publish = (mail: FetchedMail) =>
+      publisher.publish(mail).then(({ duplicate }) => {
+        // A message published before a crash comes back as a duplicate: not new, not
+        // counted, so that `messages_fetched` counts each message once.
+        if (duplicate) return;
+        result.fetched += 1;
+        result.bytes += mail.source.length;
+      });
+    const saveCheckpoint = async (): Promise<void> => {
+      const confirmed = window.confirmed;
+      if (confirmed === undefined || confirmed <= result.lastUid) return;
+      result.lastUid = confirmed;
+      await checkpoints.put(identityId, mailbox, {
+        uid_validity: uidValidity,
+        last_uid: confirmed,
+      });
+    };
+    try {
+      for (let i = 0; i < uids.length && !result.cancelled; i += chunkSize) {
+        const chunk = uids.slice(i, i + chunkSize);
+        const range = `${chunk[0]}:${chunk[chunk.length - 1]}`;
+        const query = { uid: true, source: true, flags: true } as const;
+        for await (const msg of client.fetch(range, query, { uid: true })) {
+          // imapflow waits for each message to be consumed before parsing the next, so leaving
+          // the loop early would stall the connection: after a cancel, drain without publishing.
+          if (result.cancelled || isCancelled()) {
+            result.cancelled = true;
+            continue;
+          }
+          if (!msg.source || msg.uid <= result.lastUid) continue;
+          const flags = [...(msg.flags ?? [])];
+          batch.push({ identityId, mailbox, uidValidity, uid: msg.uid, source: msg.source, flags });
+          batchBytes += msg.source.length;
+          if (batch.length >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) await flush();
         }
-        if (!msg.source || msg.uid <= result.lastUid) continue;
-        const source = msg.source;
-        const publication = publisher
-          .publish({
-            identityId,
-            mailbox,
-            uidValidity,
-            uid: msg.uid,
-            source,
-            flags: [...(msg.flags ?? [])],
-          })
-          .then(({ duplicate }) => {
-            // A message published before a crash comes back as a duplicate: not new, not
-            // counted, so that `messages_fetched` counts each message once.
-            if (duplicate) return;
-            result.fetched += 1;
-            result.bytes += source.length;
-          });
-        await window.push(msg.uid, publication);
+        await flush();
+        await saveCheckpoint();
       }
-      try {
-        await window.drain();
-      } finally {
-        // Even when a publication failed, what was confirmed before it is kept.
-        const confirmed = window.confirmed;
-        if (confirmed !== undefined && confirmed > result.lastUid) {
-          result.lastUid = confirmed;
-          await checkpoints.put(identityId, mailbox, {
-            uid_validity: uidValidity,
-            last_uid: confirmed,
-          });
-        }
-      }
+      await window.drain();
+    } finally {
+      // Even when a publication failed, what was confirmed before it is kept.
+      await saveCheckpoint();
     }
     return result;
   } finally {
