@@ -116,6 +116,15 @@ export class FetchRunner {
         cause,
       );
     } catch (err) {
+      if (fetch.cancel) {
+        // Cut off by a cancel or a stop that did not wait for it: still the user's doing.
+        await facts.append(
+          'FetchCancelAcknowledged',
+          { fetch_id: fetchId, mailbox, fetched: 0 },
+          fetch.cancel,
+        );
+        return;
+      }
       const failure = classifyFailure(err);
       logger.warn({ code: failure.code, err: failure.message }, 'fetch failed');
       await facts.append(

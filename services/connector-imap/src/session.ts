@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ImapFlow } from 'imapflow';
 import type { IdentityState, RemoteIdentityEvent } from '@ri/events';
 import type { FactWriter } from './facts.ts';
@@ -15,6 +16,8 @@ import { SessionBase } from './session-base.ts';
 export type { SessionDeps } from './mail-session.ts';
 
 const MAILBOX = 'INBOX';
+/** How long a stop waits for a running fetch to end between two messages. */
+const STOP_GRACE_MS = 5000;
 
 /**
  * One identity's live IMAP connection: connects, fetches, then keeps watching INBOX (imapflow
@@ -68,8 +71,12 @@ export class ImapSession extends SessionBase<SessionDeps> implements MailSession
     this.fetches.stopping(cause);
     const client = this.client;
     this.client = undefined;
+    // Let a running fetch stop between two messages, so that it reports what it published,
+    // before the connection goes; a fetch that will not stop is cut off after a grace period.
+    const syncing = this.syncing?.catch(() => undefined);
+    if (syncing) await Promise.race([syncing, delay(STOP_GRACE_MS)]);
     if (client) await client.logout().catch(() => client.close());
-    await this.syncing?.catch(() => undefined);
+    await syncing;
     if (wasConnected) await this.reportDisconnected(reason, cause);
   }
 
