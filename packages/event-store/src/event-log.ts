@@ -5,12 +5,27 @@ import {
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
-import { DEFAULT_TOPOLOGY, parseEvent, type RemoteIdentityEvent, type Topology } from '@ri/events';
+import {
+  DEFAULT_TOPOLOGY,
+  parseContactEvent,
+  parseEvent,
+  parseLogEvent,
+  type ContactEvent,
+  type LogEvent,
+  type RemoteIdentityEvent,
+  type Topology,
+} from '@ri/events';
 import { VersionConflictError } from './errors.ts';
 
 export interface StoredEvent {
   event: RemoteIdentityEvent;
   /** The event's sequence in the identity stream: a global, gap-tolerant position. */
+  sequence: number;
+}
+
+export interface StoredContactEvent {
+  event: ContactEvent;
+  /** The event's sequence in the identity stream, which contacts share with identities. */
   sequence: number;
 }
 
@@ -31,7 +46,10 @@ export interface AppendResult {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The identity event log on JetStream: one subject per identity. */
+/**
+ * The identity event log on JetStream: one subject per identity, and one per contact in the
+ * same stream.
+ */
 export class EventLog {
   constructor(
     private readonly js: JetStreamClient,
@@ -40,8 +58,35 @@ export class EventLog {
   ) {}
 
   /** Appends one event; the event id is the message id, so a retried append is dropped. */
-  async append(event: RemoteIdentityEvent, options: AppendOptions = {}): Promise<AppendResult> {
-    const subject = this.topology.identitySubject(event.remote_identity_id);
+  append(event: RemoteIdentityEvent, options: AppendOptions = {}): Promise<AppendResult> {
+    return this.publish(this.topology.identitySubject(event.remote_identity_id), event, options);
+  }
+
+  /** Appends one event of a contact, with the same guarantees as `append`. */
+  appendContact(event: ContactEvent, options: AppendOptions = {}): Promise<AppendResult> {
+    return this.publish(this.topology.contactSubject(event.contact_id), event, options);
+  }
+
+  /** The sequence of the identity's last event, or 0 when it has none. */
+  lastSequence(remoteIdentityId: string): Promise<number> {
+    return this.lastSequenceOf(this.topology.identitySubject(remoteIdentityId));
+  }
+
+  /** Reads the identity's whole history in order, as an aggregate is loaded. */
+  read(remoteIdentityId: string): Promise<StoredEvent[]> {
+    return this.readSubject(this.topology.identitySubject(remoteIdentityId), parseEvent);
+  }
+
+  /** Reads the contact's whole history in order; empty when the contact has none. */
+  readContact(contactId: string): Promise<StoredContactEvent[]> {
+    return this.readSubject(this.topology.contactSubject(contactId), parseContactEvent);
+  }
+
+  private async publish(
+    subject: string,
+    event: LogEvent,
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     try {
       const ack = await this.js.publish(subject, encoder.encode(JSON.stringify(event)), {
         msgID: event.event_id,
@@ -58,27 +103,28 @@ export class EventLog {
     }
   }
 
-  /** The sequence of the identity's last event, or 0 when it has none. */
-  async lastSequence(remoteIdentityId: string): Promise<number> {
+  private async lastSequenceOf(subject: string): Promise<number> {
     const msg = await this.jsm.streams.getMessage(this.topology.identityStream, {
-      last_by_subj: this.topology.identitySubject(remoteIdentityId),
+      last_by_subj: subject,
     });
     return msg?.seq ?? 0;
   }
 
-  /** Reads the identity's whole history in order, as an aggregate is loaded. */
-  async read(remoteIdentityId: string): Promise<StoredEvent[]> {
-    const last = await this.lastSequence(remoteIdentityId);
+  private async readSubject<T>(
+    subject: string,
+    parse: (raw: unknown) => T,
+  ): Promise<{ event: T; sequence: number }[]> {
+    const last = await this.lastSequenceOf(subject);
     if (last === 0) return [];
     const consumer = await this.js.consumers.get(this.topology.identityStream, {
-      filter_subjects: this.topology.identitySubject(remoteIdentityId),
+      filter_subjects: subject,
       deliver_policy: DeliverPolicy.All,
     });
-    const events: StoredEvent[] = [];
+    const events: { event: T; sequence: number }[] = [];
     const messages = await consumer.consume();
     try {
       for await (const msg of messages) {
-        events.push({ event: parseEvent(JSON.parse(decoder.decode(msg.data))), sequence: msg.seq });
+        events.push({ event: parse(JSON.parse(decoder.decode(msg.data))), sequence: msg.seq });
         if (msg.seq >= last) break;
       }
     } finally {
@@ -98,4 +144,9 @@ function isWrongLastSequence(err: unknown): boolean {
 /** Decodes an event message's payload; shared by every consumer of the identity stream. */
 export function decodeEvent(data: Uint8Array): RemoteIdentityEvent {
   return parseEvent(JSON.parse(decoder.decode(data)));
+}
+
+/** Decodes any message of the identity stream, a contact's included; for the projection. */
+export function decodeLogEvent(data: Uint8Array): LogEvent {
+  return parseLogEvent(JSON.parse(decoder.decode(data)));
 }

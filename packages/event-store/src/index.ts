@@ -3,8 +3,10 @@ export { VersionConflictError } from './errors.ts';
 export {
   EventLog,
   decodeEvent,
+  decodeLogEvent,
   type AppendOptions,
   type AppendResult,
+  type StoredContactEvent,
   type StoredEvent,
 } from './event-log.ts';
 export { openJetStream, type JetStreamContext } from './jetstream.ts';

@@ -4,6 +4,7 @@ import {
   StorageType,
   type JetStreamManager,
   type StreamConfig,
+  type StreamInfo,
 } from '@nats-io/jetstream';
 import { nanos } from '@nats-io/nats-core';
 import { DEFAULT_TOPOLOGY, type Topology } from '@ri/events';
@@ -30,7 +31,7 @@ export function streamConfigs({
   return [
     {
       name: topology.identityStream,
-      subjects: [topology.identityFilter],
+      subjects: [topology.identityFilter, topology.contactFilter],
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       num_replicas: replicas,
@@ -51,15 +52,20 @@ export function streamConfigs({
   ];
 }
 
-/** Creates the streams that are missing; existing ones are left as the operator set them. */
+/**
+ * Creates the streams that are missing; existing ones are left as the operator set them, except
+ * that subjects this release added are added to them (a stream created before contacts existed
+ * gains the contact subjects), since appends to a subject no stream holds would fail.
+ */
 export async function ensureStreams(
   jsm: JetStreamManager,
   settings: StreamSettings = {},
 ): Promise<void> {
   for (const config of streamConfigs(settings)) {
     const { name } = config;
+    let info: StreamInfo;
     try {
-      await jsm.streams.info(name);
+      info = await jsm.streams.info(name);
     } catch (err) {
       if (!isNotFound(err)) throw err;
       try {
@@ -68,6 +74,12 @@ export async function ensureStreams(
         // Another service created it between our look-up and our add.
         if (!/already in use|already exists/i.test(String(addErr))) throw addErr;
       }
+      continue;
+    }
+    const held = info.config.subjects ?? [];
+    const missing = (config.subjects ?? []).filter((subject) => !held.includes(subject));
+    if (missing.length > 0) {
+      await jsm.streams.update(name, { ...info.config, subjects: [...held, ...missing] });
     }
   }
 }

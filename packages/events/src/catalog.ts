@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { connectorEventSchemas } from './connector-events.ts';
-import { envelopeSchema, type EventEnvelope } from './envelope.ts';
+import { contactEventSchemas } from './contact-events.ts';
+import {
+  contactEnvelopeSchema,
+  envelopeSchema,
+  type ContactEventEnvelope,
+  type EventEnvelope,
+} from './envelope.ts';
 import { identityEventSchemas } from './identity-events.ts';
 
 /** Every event type that the identity log carries, with the schema of its current version. */
@@ -20,6 +26,23 @@ export type RemoteIdentityEvent = {
 
 export type EventOf<T extends EventType> = Extract<RemoteIdentityEvent, { type: T }>;
 
+/** Every event type of a contact's subject; they travel in the contact envelope. */
+export const CONTACT_EVENT_SCHEMAS = contactEventSchemas;
+
+type ContactSchemas = typeof CONTACT_EVENT_SCHEMAS;
+export type ContactEventType = keyof ContactSchemas;
+export type ContactEventData<T extends ContactEventType> = z.infer<ContactSchemas[T]>;
+
+/** A validated contact event; `switch (e.type)` narrows `data`. */
+export type ContactEvent = {
+  [T in ContactEventType]: ContactEventEnvelope<T, ContactEventData<T>>;
+}[ContactEventType];
+
+export type ContactEventOf<T extends ContactEventType> = Extract<ContactEvent, { type: T }>;
+
+/** Anything the identity stream holds: an identity's event or a contact's. */
+export type LogEvent = RemoteIdentityEvent | ContactEvent;
+
 export class EventSchemaError extends Error {
   readonly code = 'EVENT_INVALID';
   constructor(message: string, options?: ErrorOptions) {
@@ -30,6 +53,14 @@ export class EventSchemaError extends Error {
 
 export function isEventType(type: string): type is EventType {
   return Object.hasOwn(EVENT_SCHEMAS, type);
+}
+
+export function isContactEventType(type: string): type is ContactEventType {
+  return Object.hasOwn(CONTACT_EVENT_SCHEMAS, type);
+}
+
+export function isContactEvent(event: LogEvent): event is ContactEvent {
+  return isContactEventType(event.type);
 }
 
 /**
@@ -51,4 +82,32 @@ export function parseEvent(raw: unknown): RemoteIdentityEvent {
     throw new EventSchemaError(`invalid ${type} data: ${z.prettifyError(data.error)}`);
   }
   return { ...envelope.data, type, data: data.data } as RemoteIdentityEvent;
+}
+
+/** Validates a contact's event read from the log, as `parseEvent` does for an identity's. */
+export function parseContactEvent(raw: unknown): ContactEvent {
+  const envelope = contactEnvelopeSchema.safeParse(raw);
+  if (!envelope.success) {
+    throw new EventSchemaError(`invalid contact envelope: ${z.prettifyError(envelope.error)}`);
+  }
+  const { type, version } = envelope.data;
+  if (!isContactEventType(type)) throw new EventSchemaError(`unknown contact event type ${type}`);
+  if (version > CURRENT_VERSION) {
+    throw new EventSchemaError(`${type} version ${version} is newer than this reader`);
+  }
+  const data = CONTACT_EVENT_SCHEMAS[type].safeParse(envelope.data.data);
+  if (!data.success) {
+    throw new EventSchemaError(`invalid ${type} data: ${z.prettifyError(data.error)}`);
+  }
+  return { ...envelope.data, type, data: data.data } as ContactEvent;
+}
+
+/**
+ * Validates any message of the identity stream. The type decides the envelope: contact event
+ * types and identity event types never share a name.
+ */
+export function parseLogEvent(raw: unknown): LogEvent {
+  const type = (raw as { type?: unknown } | null)?.type;
+  if (typeof type === 'string' && isContactEventType(type)) return parseContactEvent(raw);
+  return parseEvent(raw);
 }

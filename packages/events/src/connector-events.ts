@@ -10,9 +10,18 @@ export const CONNECTION_FAILURE_CODES = [
   'SERVER_ERROR',
   'UNSUPPORTED',
   'SECRET_UNAVAILABLE',
+  /** The server resolves to an address that configuration keeps out of reach (SSRF). */
+  'DESTINATION_NOT_ALLOWED',
 ] as const;
 export const connectionFailureCodeSchema = z.enum(CONNECTION_FAILURE_CODES);
 export type ConnectionFailureCode = z.infer<typeof connectionFailureCodeSchema>;
+
+/**
+ * Every message the mailbox has had published so far, across fetches and restarts, as its
+ * checkpoint records it: unlike a sum of per-fetch counts, it stays exact when a crash lost a
+ * fetch's report or made a fetch publish again what the stream then dropped as a duplicate.
+ */
+const totalFetched = z.number().int().nonnegative();
 
 export const connectorEventSchemas = {
   Connected: z.object({
@@ -35,11 +44,19 @@ export const connectorEventSchemas = {
     mailbox: z.string(),
     fetch_method: z.string(),
   }),
+  /** A fetch moved its checkpoint: every message up to `last_uid` is in the mail stream. */
+  FetchProgressed: z.object({
+    fetch_id: z.string().uuid(),
+    mailbox: z.string(),
+    total_fetched: totalFetched,
+    last_uid: z.number().int().nonnegative(),
+  }),
   FetchCompleted: z.object({
     fetch_id: z.string().uuid(),
     mailbox: z.string(),
     /** Messages published by this fetch. */
     fetched: z.number().int().nonnegative(),
+    total_fetched: totalFetched.optional(),
     bytes: z.number().int().nonnegative(),
     duration_ms: z.number().nonnegative(),
     uid_validity: z.string(),
@@ -50,6 +67,7 @@ export const connectorEventSchemas = {
     fetch_id: z.string().uuid(),
     mailbox: z.string(),
     fetched: z.number().int().nonnegative(),
+    total_fetched: totalFetched.optional(),
     code: z.string(),
     message: z.string(),
   }),
@@ -58,5 +76,6 @@ export const connectorEventSchemas = {
     fetch_id: z.string().uuid().nullable(),
     mailbox: z.string().nullable(),
     fetched: z.number().int().nonnegative(),
+    total_fetched: totalFetched.optional(),
   }),
 } as const;

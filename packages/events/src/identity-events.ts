@@ -32,4 +32,9 @@ export const identityEventSchemas = {
   /** The user asked to stop the running fetch. */
   FetchCancelled: emptySchema,
   RemoteIdentityDeleted: emptySchema,
+  /**
+   * The contact sub-object that the identity was created on changed provider; connectors
+   * route on it from the next connection on.
+   */
+  RemoteIdentityProviderChanged: z.object({ provider: z.string().nullable() }).strict(),
 } as const;

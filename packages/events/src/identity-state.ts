@@ -57,6 +57,8 @@ export function evolveIdentity(
       return { ...state, cancel_fetch_required: false };
     case 'RemoteIdentityDeleted':
       return { ...state, deleted: true, connection_required: false };
+    case 'RemoteIdentityProviderChanged':
+      return { ...state, provider: event.data.provider };
     default:
       return state;
   }

@@ -1,5 +1,7 @@
 export * from './catalog.ts';
 export * from './connector-events.ts';
+export * from './contact-events.ts';
+export * from './contact-state.ts';
 export * from './envelope.ts';
 export * from './identity-events.ts';
 export * from './new-event.ts';

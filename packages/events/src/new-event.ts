@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
+  CONTACT_EVENT_SCHEMAS,
   CURRENT_VERSION,
   EVENT_SCHEMAS,
+  type ContactEventData,
+  type ContactEventOf,
+  type ContactEventType,
   type EventData,
   type EventOf,
   type EventType,
@@ -35,4 +39,28 @@ export function newEvent<T extends EventType>(
     causation_id: context.causation_id,
     data: parsed,
   } as EventOf<T>;
+}
+
+export interface ContactEventContext extends Omit<EventContext, 'remote_identity_id'> {
+  contact_id: string;
+}
+
+/** Builds a validated contact envelope; throws if `data` does not match the type's schema. */
+export function newContactEvent<T extends ContactEventType>(
+  type: T,
+  data: ContactEventData<T>,
+  context: ContactEventContext,
+): ContactEventOf<T> {
+  const parsed = CONTACT_EVENT_SCHEMAS[type].parse(data);
+  return {
+    event_id: context.event_id ?? randomUUID(),
+    type,
+    version: CURRENT_VERSION,
+    contact_id: context.contact_id,
+    user_id: context.user_id,
+    occurred_at: context.occurred_at,
+    correlation_id: context.correlation_id,
+    causation_id: context.causation_id,
+    data: parsed,
+  } as ContactEventOf<T>;
 }

@@ -10,6 +10,13 @@ export interface Topology {
   identityFilter: string;
   /** One subject per identity, so that an append can demand the identity's last sequence. */
   identitySubject(remoteIdentityId: string): string;
+  /**
+   * Matches every contact's subject. Contacts live in the identity stream, so that the
+   * projection reads contact and identity events in one order under one checkpoint.
+   */
+  contactFilter: string;
+  /** One subject per contact, for the same optimistic appends as an identity's. */
+  contactSubject(contactId: string): string;
   mailStream: string;
   mailFilter: string;
   mailSubject(remoteIdentityId: string): string;
@@ -34,6 +41,8 @@ export function topology(namespace = ''): Topology {
     identityStream: stream('REMOTE_IDENTITIES'),
     identityFilter: `${subject}.identity.*`,
     identitySubject: (id) => `${subject}.identity.${id}`,
+    contactFilter: `${subject}.contact.*`,
+    contactSubject: (id) => `${subject}.contact.${id}`,
     mailStream: stream('REMOTE_MAIL'),
     mailFilter: `${subject}.mail.*`,
     mailSubject: (id) => `${subject}.mail.${id}`,

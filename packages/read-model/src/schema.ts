@@ -31,6 +31,32 @@ export interface RemoteIdentitiesTable {
   last_sequence: ColumnType<number, number, number>;
 }
 
+/** A contact sub-object as the read model serves it. */
+export interface ContactSubObjectRow {
+  id: string;
+  address: string;
+  is_primary: boolean;
+  label: string | null;
+  type: string | null;
+  provider: string | null;
+  date_insert: string;
+}
+
+type SubObjectList = ColumnType<ContactSubObjectRow[], string, string>;
+
+/** One row per user's contact, with its sub-objects in order of first insertion. */
+export interface ContactsTable {
+  contact_id: string;
+  user_id: string;
+  emails: SubObjectList;
+  ims: SubObjectList;
+  social_identities: SubObjectList;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  /** Stream sequence of the contact's last applied event. */
+  last_sequence: ColumnType<number, number, number>;
+}
+
 /** Where each projection stands in the identity stream; written with the rows it changed. */
 export interface ProjectionCheckpointsTable {
   name: string;
@@ -40,5 +66,6 @@ export interface ProjectionCheckpointsTable {
 
 export interface ReadModelDatabase {
   remote_identities: RemoteIdentitiesTable;
+  contacts: ContactsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
 }

@@ -1,11 +1,18 @@
-import type { RemoteIdentityEvent } from '@ri/events';
+import { isContactEvent, type LogEvent, type RemoteIdentityEvent } from '@ri/events';
 import type { ReadModelDatabase, ReadModelDb, RemoteIdentitiesTable } from '@ri/read-model';
 import { sql, type Insertable, type Transaction } from 'kysely';
+import { applyContactEvents, type SequencedContactEvent } from './apply-contact-events.ts';
 import { evolveRow, type RemoteIdentityRow } from './remote-identity-row.ts';
 
 export interface SequencedEvent {
-  event: RemoteIdentityEvent;
+  /** An identity's event or a contact's: both kinds share the identity stream. */
+  event: LogEvent;
   /** The event's sequence in the identity stream. */
+  sequence: number;
+}
+
+interface SequencedIdentityEvent {
+  event: RemoteIdentityEvent;
   sequence: number;
 }
 
@@ -43,7 +50,16 @@ export async function applyBatch(
     const position = await lockCheckpoint(trx, name);
     if (batch.lastSequence <= position) return { position, applied: 0 };
     const fresh = batch.events.filter((e) => e.sequence > position);
-    await applyEvents(trx, fresh);
+    // Identity rows and contact rows never depend on each other, so each kind is applied on
+    // its own; the order within each kind is the stream's.
+    const identityEvents: SequencedIdentityEvent[] = [];
+    const contactEvents: SequencedContactEvent[] = [];
+    for (const { event, sequence } of fresh) {
+      if (isContactEvent(event)) contactEvents.push({ event, sequence });
+      else identityEvents.push({ event, sequence });
+    }
+    await applyEvents(trx, identityEvents);
+    await applyContactEvents(trx, contactEvents);
     await trx
       .updateTable('projection_checkpoints')
       .set({ position: batch.lastSequence, updated_at: sql<Date>`now()` })
@@ -72,7 +88,10 @@ async function lockCheckpoint(trx: ReadModelTransaction, name: string): Promise<
  * Folds the events into the rows they concern in memory and writes each changed row once, so
  * that a batch costs a few statements whatever its size.
  */
-async function applyEvents(trx: ReadModelTransaction, events: SequencedEvent[]): Promise<void> {
+async function applyEvents(
+  trx: ReadModelTransaction,
+  events: SequencedIdentityEvent[],
+): Promise<void> {
   if (events.length === 0) return;
   const ids = [...new Set(events.map((e) => e.event.remote_identity_id))];
   const stored = await trx

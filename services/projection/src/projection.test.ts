@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { connectNats, openJetStream, type JetStreamContext } from '@ri/event-store';
-import { topology, type RemoteIdentityEvent } from '@ri/events';
+import { newContactEvent, topology, type RemoteIdentityEvent } from '@ri/events';
 import { createLogger } from '@ri/logging';
 import { readPosition, type ReadModelDb } from '@ri/read-model';
 import { createTestDatabase, type TestDatabase } from '@ri/read-model/testing';
@@ -293,5 +293,42 @@ describe('startProjection', () => {
     );
     await projectedUpTo(last);
     expect((await rowOf(frank.remoteIdentityId))?.messages_fetched).toBe(5);
+  });
+
+  it('projects contact events into contacts under the same checkpoint', async () => {
+    await start();
+    const contactId = randomUUID();
+    const context = () => ({
+      contact_id: contactId,
+      user_id: 'zoe',
+      correlation_id: randomUUID(),
+      causation_id: null,
+      occurred_at: new Date().toISOString(),
+    });
+    await nats.log.appendContact(newContactEvent('ContactCreated', {}, context()));
+    const email = {
+      address: 'zoe@example.org',
+      is_primary: true,
+      label: null,
+      type: null,
+      provider: 'gmail',
+    };
+    const { sequence } = await nats.log.appendContact(
+      newContactEvent('ContactEmailSet', { subobject_id: 'z', subobject: email }, context()),
+    );
+    const zoe = identityEvents();
+    const last = await append(
+      zoe.event('RemoteIdentityCreated', CREATED),
+      zoe.event('RemoteIdentityProviderChanged', { provider: 'gmail' }),
+    );
+    await projectedUpTo(last);
+    const row = await db
+      .selectFrom('contacts')
+      .selectAll()
+      .where('contact_id', '=', contactId)
+      .executeTakeFirst();
+    expect(row).toMatchObject({ user_id: 'zoe', last_sequence: sequence });
+    expect(row?.emails).toEqual([{ id: 'z', ...email, date_insert: expect.any(String) }]);
+    expect((await rowOf(zoe.remoteIdentityId))?.provider).toBe('gmail');
   });
 });

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeEvent, type JetStreamContext } from '@ri/event-store';
+import { decodeLogEvent, type JetStreamContext } from '@ri/event-store';
 import { DEFAULT_TOPOLOGY, EventSchemaError, type Topology } from '@ri/events';
 import { readPosition, type ReadModelDb } from '@ri/read-model';
 import type { Logger } from 'pino';
@@ -43,11 +43,11 @@ const DELIVER_ALL = 'all';
 const DELIVER_FROM_SEQUENCE = 'by_start_sequence';
 
 /**
- * Projects the identity stream into `remote_identities`. The checkpoint is read from the
- * database and written in the transaction of the rows it covers, so a crash never applies an
- * event twice nor skips one. An event that fails validation is logged and skipped. A database
- * or NATS error stops consuming; after a growing pause the projection resumes from the
- * checkpoint in the database. Rejects when the first checkpoint read or consumer fails.
+ * Projects the identity stream into `remote_identities` and `contacts`. The checkpoint is read
+ * from the database and written in the transaction of the rows it covers, so a crash never
+ * applies an event twice nor skips one. An event that fails validation is logged and skipped.
+ * A database or NATS error stops consuming; after a growing pause the projection resumes from
+ * the checkpoint in the database. Rejects when the first checkpoint read or consumer fails.
  */
 export async function startProjection({
   js,
@@ -109,7 +109,7 @@ export async function startProjection({
       batch.lastSequence = msg.seq;
       size += 1;
       try {
-        batch.events.push({ event: decodeEvent(msg.data), sequence: msg.seq });
+        batch.events.push({ event: decodeLogEvent(msg.data), sequence: msg.seq });
       } catch (err) {
         // A poison event must not stop the projection for good: it is skipped, and the
         // checkpoint moves past it with the rest of the batch.

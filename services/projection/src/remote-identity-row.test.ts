@@ -173,4 +173,14 @@ describe('evolveRow', () => {
     evolveRow(row, events.event('FetchCompleted', fetchCompleted(3)), 11);
     expect(row).toEqual(copy);
   });
+
+  it('takes the new provider of a RemoteIdentityProviderChanged', () => {
+    const { row, events } = created();
+    const changed = evolveRow(
+      row,
+      events.event('RemoteIdentityProviderChanged', { provider: 'gmail' }),
+      11,
+    );
+    expect(changed).toMatchObject({ provider: 'gmail', last_sequence: 11 });
+  });
 });

@@ -58,6 +58,8 @@ export function evolveRow(
       return { ...touched, cancel_fetch_required: true };
     case 'RemoteIdentityDeleted':
       return undefined;
+    case 'RemoteIdentityProviderChanged':
+      return { ...touched, provider: event.data.provider };
     case 'Connected':
       return {
         ...touched,
@@ -76,17 +78,15 @@ export function evolveRow(
       return { ...touched, connected: false, is_fetching: false };
     case 'FetchStarted':
       return { ...touched, is_fetching: true };
+    case 'FetchProgressed':
+      return { ...touched, messages_fetched: event.data.total_fetched };
     case 'FetchCompleted':
-      return {
-        ...touched,
-        is_fetching: false,
-        messages_fetched: row.messages_fetched + event.data.fetched,
-      };
+      return { ...touched, is_fetching: false, messages_fetched: fetchedAfter(row, event.data) };
     case 'FetchFailed':
       return {
         ...touched,
         is_fetching: false,
-        messages_fetched: row.messages_fetched + event.data.fetched,
+        messages_fetched: fetchedAfter(row, event.data),
         last_error: { code: event.data.code, message: event.data.message, at: event.occurred_at },
       };
     case 'FetchCancelAcknowledged':
@@ -94,7 +94,7 @@ export function evolveRow(
         ...touched,
         is_fetching: false,
         cancel_fetch_required: false,
-        messages_fetched: row.messages_fetched + event.data.fetched,
+        messages_fetched: fetchedAfter(row, event.data),
       };
     default: {
       // A new event type in the catalog fails the type check here until it has a row change.
@@ -102,4 +102,14 @@ export function evolveRow(
       throw new Error(`no row change for event ${JSON.stringify(unhandled)}`);
     }
   }
+}
+
+// A connector that keeps a running total reports it, and the total is exact across crashes;
+// one that does not (POP3, checkpoints of older releases) reports each fetch's count.
+// LIMITATION: the total is per mailbox, which is right while connectors fetch only INBOX.
+function fetchedAfter(
+  row: { messages_fetched: number },
+  data: { fetched: number; total_fetched?: number | undefined },
+): number {
+  return data.total_fetched ?? row.messages_fetched + data.fetched;
 }
