@@ -4,6 +4,8 @@ import type { KV } from '@nats-io/kv';
 export interface MailboxCheckpoint {
   uid_validity: string;
   last_uid: number;
+  /** Messages published from this mailbox so far; absent in checkpoints of older releases. */
+  published?: number;
 }
 
 const encoder = new TextEncoder();

@@ -190,7 +190,7 @@ export class ImapConnector {
 }
 
 /** Generic mail identities are ours; named providers (gmail) have connectors of their own. */
-function isOurs(state: IdentityState): boolean {
+export function isOurs(state: IdentityState): boolean {
   const protocol = state.params.mail_protocol;
   return (
     state.identity_type === 'email' &&

@@ -33,6 +33,13 @@ export function classifyFailure(err: unknown): ClassifiedFailure {
   const e = (err ?? {}) as ErrorLike;
   const code = e.code ?? '';
   const text = e.responseText || e.response || e.message || String(err);
+  // Neither a refused destination nor a missing key mends itself; the user must act.
+  if (code === 'DESTINATION_NOT_ALLOWED') {
+    return { code: 'DESTINATION_NOT_ALLOWED', message: text, transient: false };
+  }
+  if (code === 'SECRET_UNAVAILABLE' || code === 'NO_SECRET') {
+    return { code: 'SECRET_UNAVAILABLE', message: text, transient: false };
+  }
   if (e.authenticationFailed) {
     return { code: 'AUTH_FAILED', message: text, transient: false };
   }

@@ -12,7 +12,12 @@ export interface FetchOutcome {
   uidValidity: string;
   lastUid: number;
   cancelled: boolean;
+  /** The mailbox's running total of published messages, where the source keeps one. */
+  total?: number;
 }
+
+/** Reports that a fetch's checkpoint moved: `total` messages published, up to `lastUid`. */
+export type ProgressReporter = (total: number, lastUid: number) => Promise<void>;
 
 export interface FetchRunnerOptions {
   facts: FactWriter;
@@ -68,7 +73,7 @@ export class FetchRunner {
    */
   async run(
     cause: RemoteIdentityEvent,
-    sync: (isCancelled: () => boolean) => Promise<FetchOutcome>,
+    sync: (isCancelled: () => boolean, progress: ProgressReporter) => Promise<FetchOutcome>,
     stopped: () => boolean = () => false,
   ): Promise<void> {
     const { facts, logger, mailbox, fetchMethod } = this.options;
@@ -82,12 +87,23 @@ export class FetchRunner {
     );
     const started = performance.now();
     try {
-      const result = await sync(() => fetch.cancel !== undefined || stopped());
+      let total: number | undefined;
+      const progress: ProgressReporter = async (reached, lastUid) => {
+        total = reached;
+        await facts.append(
+          'FetchProgressed',
+          { fetch_id: fetchId, mailbox, total_fetched: reached, last_uid: lastUid },
+          cause,
+        );
+      };
+      const result = await sync(() => fetch.cancel !== undefined || stopped(), progress);
+      total = result.total ?? total;
+      const totals = total === undefined ? {} : { total_fetched: total };
       logger.info({ fetched: result.fetched, cancelled: result.cancelled }, 'fetch ended');
       if (fetch.cancel) {
         await facts.append(
           'FetchCancelAcknowledged',
-          { fetch_id: fetchId, mailbox, fetched: result.fetched },
+          { fetch_id: fetchId, mailbox, fetched: result.fetched, ...totals },
           fetch.cancel,
         );
         return;
@@ -97,7 +113,14 @@ export class FetchRunner {
         const message = 'the session stopped during the fetch';
         await facts.append(
           'FetchFailed',
-          { fetch_id: fetchId, mailbox, fetched: result.fetched, code: INTERRUPTED, message },
+          {
+            fetch_id: fetchId,
+            mailbox,
+            fetched: result.fetched,
+            ...totals,
+            code: INTERRUPTED,
+            message,
+          },
           cause,
         );
         return;
@@ -112,6 +135,7 @@ export class FetchRunner {
           duration_ms: Math.round(performance.now() - started),
           uid_validity: result.uidValidity,
           last_uid: result.lastUid,
+          ...totals,
         },
         cause,
       );

@@ -1,9 +1,12 @@
 import { rootCertificates } from 'node:tls';
 import { ImapFlow } from 'imapflow';
+import type { CheckedDestination } from '@ri/destinations';
 import type { EmailParams } from '@ri/events';
 
 export interface ImapClientOptions {
   params: EmailParams;
+  /** Where `params.incomming_mail_server` resolved when it was checked. */
+  destination: CheckedDestination;
   password: string;
   /** Extra trusted CA certificates (PEM), added to Node's default roots. */
   extraCa?: string[];
@@ -20,13 +23,17 @@ const IMAPS_PORT = 993;
  */
 export function createImapClient({
   params,
+  destination,
   password,
   extraCa = [],
   timeoutMs,
 }: ImapClientOptions): ImapFlow {
   const implicitTls = params.mail_port === IMAPS_PORT;
   return new ImapFlow({
-    host: params.incomming_mail_server,
+    // The checked address, not the name: a second resolution could answer differently (DNS
+    // rebinding). TLS still verifies the certificate against the name, through `servername`.
+    host: destination.address,
+    ...(destination.servername ? { servername: destination.servername } : {}),
     port: params.mail_port,
     secure: implicitTls,
     ...(implicitTls ? {} : { doSTARTTLS: true }),

@@ -6,7 +6,8 @@ import { Objm } from '@nats-io/obj';
 import { DEFAULT_TOPOLOGY, type Topology } from '@ri/events';
 import type { EventLog } from '@ri/event-store';
 import type { Logger } from '@ri/logging';
-import type { SecretBox } from '@ri/secrets';
+import { DestinationGuard } from '@ri/destinations';
+import type { IdentityKeyring } from '@ri/secrets';
 import { CheckpointStore } from './checkpoints.ts';
 import { ImapConnector } from './connector.ts';
 import { MailPublisher } from './mail-publisher.ts';
@@ -19,8 +20,14 @@ export interface StartImapConnectorOptions {
   js: JetStreamClient;
   jsm: JetStreamManager;
   log: EventLog;
-  secrets: SecretBox;
+  /** Opens passwords with each identity's data key; `openIdentityKeyring` over the KV bucket. */
+  secrets: IdentityKeyring;
   logger: Logger;
+  /**
+   * `ALLOWED_PRIVATE_HOSTS`: hostnames, addresses or CIDRs that may be private. None by
+   * default, so that a user cannot point the connector at an internal network.
+   */
+  allowedPrivateHosts?: string[];
   /** PEM files of extra CAs to trust, beside Node's roots. */
   caFiles?: string[];
   /** Deadline for connecting and for the server's greeting. Default 20 s. */
@@ -45,6 +52,7 @@ export async function startImapConnector({
   log,
   secrets,
   logger,
+  allowedPrivateHosts = [],
   caFiles = [],
   timeoutMs = 20_000,
   pop3PollMs = 5 * 60_000,
@@ -81,6 +89,7 @@ export async function startImapConnector({
     log,
     wanted,
     secrets,
+    destinations: new DestinationGuard({ allowed: allowedPrivateHosts }),
     logger,
     checkpoints,
     uidls,

@@ -1,13 +1,17 @@
 import type { IdentityState, RemoteIdentityEvent } from '@ri/events';
 import type { Logger } from '@ri/logging';
-import type { SecretBox } from '@ri/secrets';
+import type { DestinationGuard } from '@ri/destinations';
+import type { IdentityKeyring } from '@ri/secrets';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { FactWriter } from './facts.ts';
 import { classifyFailure, type ClassifiedFailure } from './failure.ts';
 import type { MailPublisher } from './mail-publisher.ts';
 
 export interface SessionDeps {
-  secrets: SecretBox;
+  /** Opens the identity's password just before login, with its data key. */
+  secrets: IdentityKeyring;
+  /** Resolves and checks the mail server; the connection goes to the address it checked. */
+  destinations: DestinationGuard;
   checkpoints: CheckpointStore;
   publisher: MailPublisher;
   logger: Logger;
@@ -40,11 +44,17 @@ export interface MailSession {
   stop(reason: StopReason, cause?: RemoteIdentityEvent): Promise<void>;
 }
 
-/** The identity's password, opened from its sealed form; fails as NO_SECRET without one. */
-export function openPassword(identity: IdentityState, secrets: SecretBox): string {
+/**
+ * The identity's password, opened from its sealed form; fails as NO_SECRET without one, and
+ * as SECRET_UNAVAILABLE once the identity's data key is shredded.
+ */
+export async function openPassword(
+  identity: IdentityState,
+  secrets: IdentityKeyring,
+): Promise<string> {
   const sealed = identity.secrets.password;
   if (!sealed) throw Object.assign(new Error('no password'), { code: 'NO_SECRET' });
-  return secrets.open(sealed, `${identity.remote_identity_id}/password`);
+  return secrets.openFor(identity.remote_identity_id, sealed, 'password');
 }
 
 /** Appends the ConnectionFailed fact for `err` and answers how it was classified. */

@@ -1,7 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { FetchMethod } from '@ri/events';
 import type { CheckpointStore } from './checkpoints.ts';
-import type { FetchOutcome } from './fetch-runner.ts';
+import type { FetchOutcome, ProgressReporter } from './fetch-runner.ts';
 import type { FetchedMail, MailPublisher } from './mail-publisher.ts';
 import { PublishWindow } from './publish-window.ts';
 
@@ -22,6 +22,8 @@ export interface SyncMailboxOptions {
   windowSize?: number;
   /** UIDs per FETCH command: bounds memory and how long a cancel waits. */
   chunkSize?: number;
+  /** Told each time the checkpoint moves, with the mailbox's running total. */
+  progress?: ProgressReporter;
 }
 
 export type SyncMailboxResult = FetchOutcome;
@@ -40,6 +42,7 @@ export async function syncMailbox({
   isCancelled,
   windowSize = 256,
   chunkSize = 250,
+  progress = async () => undefined,
 }: SyncMailboxOptions): Promise<SyncMailboxResult> {
   const lock = await client.getMailboxLock(mailbox);
   try {
@@ -53,7 +56,11 @@ export async function syncMailbox({
       // LIMITATION: a changed UIDVALIDITY republishes the whole mailbox under new message ids;
       // recognising already-published messages by content is not done yet.
       const startAfter = fetchMethod === 'from_now' && !checkpoint ? uidNext - 1 : 0;
-      checkpoint = { uid_validity: uidValidity, last_uid: Math.max(0, startAfter) };
+      checkpoint = {
+        uid_validity: uidValidity,
+        last_uid: Math.max(0, startAfter),
+        published: checkpoint ? checkpoint.published : 0,
+      };
       await checkpoints.put(identityId, mailbox, checkpoint);
     }
     const result: SyncMailboxResult = {
@@ -62,7 +69,9 @@ export async function syncMailbox({
       uidValidity,
       lastUid: checkpoint.last_uid,
       cancelled: false,
+      ...(checkpoint.published === undefined ? {} : { total: checkpoint.published }),
     };
+    const publishedBefore = checkpoint.published;
     // The selected mailbox's UIDNEXT is not updated by EXISTS, so only an empty mailbox
     // spares the search below.
     if (box.exists === 0) return result;
@@ -94,10 +103,18 @@ export async function syncMailbox({
       const confirmed = window.confirmed;
       if (confirmed === undefined || confirmed <= result.lastUid) return;
       result.lastUid = confirmed;
+      // Everything confirmed above the old checkpoint counts, duplicates included: they were
+      // published before a crash that kept them out of the total.
+      const total =
+        publishedBefore === undefined ? undefined : publishedBefore + window.confirmedCount;
       await checkpoints.put(identityId, mailbox, {
         uid_validity: uidValidity,
         last_uid: confirmed,
+        ...(total === undefined ? {} : { published: total }),
       });
+      if (total === undefined) return;
+      result.total = total;
+      await progress(total, confirmed);
     };
     try {
       for (let i = 0; i < uids.length && !result.cancelled; i += chunkSize) {

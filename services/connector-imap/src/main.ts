@@ -1,15 +1,17 @@
 import { z } from 'zod';
 import { commonEnv, loadConfig, secretsEnv } from '@ri/config';
+import { destinationsEnv } from '@ri/destinations';
 import { connectNats, openJetStream } from '@ri/event-store';
 import { topology } from '@ri/events';
 import { createLogger } from '@ri/logging';
-import { secretBoxFromConfig } from '@ri/secrets';
+import { openIdentityKeyring, secretBoxFromConfig } from '@ri/secrets';
 import { startImapConnector } from './index.ts';
 
 // The IMAP and POP3 connector on its own, as deployed: one process per replica.
 const config = loadConfig({
   ...commonEnv,
   ...secretsEnv,
+  ...destinationsEnv,
   /** Comma-separated PEM files of CAs to trust beside Node's roots. */
   MAIL_CA_FILE: z.string().optional(),
   IMAP_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
@@ -32,7 +34,12 @@ const connector = await startImapConnector({
   jsm,
   log,
   logger,
-  secrets: secretBoxFromConfig(config.SECRETS_MASTER_KEY),
+  secrets: await openIdentityKeyring(js, {
+    master: secretBoxFromConfig(config.SECRETS_MASTER_KEY),
+    topology: log.topology,
+    replicas: config.NATS_STREAM_REPLICAS,
+  }),
+  allowedPrivateHosts: config.ALLOWED_PRIVATE_HOSTS,
   caFiles: config.MAIL_CA_FILE?.split(',').filter(Boolean) ?? [],
   timeoutMs: config.IMAP_TIMEOUT_MS,
   pop3PollMs: config.POP3_POLL_MS,

@@ -6,6 +6,7 @@
 export class PublishWindow<T> {
   private readonly pending: { key: T; done: Promise<unknown> }[] = [];
   private lastConfirmed: T | undefined;
+  private settled = 0;
 
   constructor(private readonly size: number) {}
 
@@ -26,11 +27,17 @@ export class PublishWindow<T> {
     return this.lastConfirmed;
   }
 
+  /** How many publications the confirmed prefix holds. */
+  get confirmedCount(): number {
+    return this.settled;
+  }
+
   private async settleOldest(): Promise<void> {
     const head = this.pending[0];
     if (!head) return;
     await head.done;
     this.pending.shift();
     this.lastConfirmed = head.key;
+    this.settled += 1;
   }
 }

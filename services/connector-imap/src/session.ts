@@ -41,9 +41,13 @@ export class ImapSession extends SessionBase<SessionDeps> implements MailSession
   async start(): Promise<SessionOutcome> {
     let client: ImapFlow;
     try {
+      const { params } = this.identity;
+      // The destination first, so that a refused one never sees the password opened.
+      const destination = await this.deps.destinations.resolve(params.incomming_mail_server);
       client = createImapClient({
-        params: this.identity.params,
-        password: openPassword(this.identity, this.deps.secrets),
+        params,
+        destination,
+        password: await openPassword(this.identity, this.deps.secrets),
         extraCa: this.deps.extraCa,
         timeoutMs: this.deps.timeoutMs,
       });
@@ -89,7 +93,7 @@ export class ImapSession extends SessionBase<SessionDeps> implements MailSession
     while (this.syncWanted && this.connected && !this.fetches.paused && this.client) {
       this.syncWanted = false;
       const client = this.client;
-      await this.fetches.run(this.cause, (isCancelled) =>
+      await this.fetches.run(this.cause, (isCancelled, progress) =>
         syncMailbox({
           client,
           identityId: this.identity.remote_identity_id,
@@ -98,6 +102,7 @@ export class ImapSession extends SessionBase<SessionDeps> implements MailSession
           checkpoints: this.deps.checkpoints,
           publisher: this.deps.publisher,
           isCancelled,
+          progress,
         }),
       );
     }

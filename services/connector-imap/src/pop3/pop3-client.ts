@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
 import type { Readable } from 'node:stream';
 import { connect as tlsConnect, rootCertificates, type ConnectionOptions } from 'node:tls';
 import Pop3Command from 'node-pop3';
+import type { CheckedDestination } from '@ri/destinations';
 import type { EmailParams } from '@ri/events';
 import { fitToSize, joinListings, unstuff, type Pop3Entry } from './pop3-wire.ts';
 
@@ -17,6 +17,8 @@ export interface Pop3Client {
 
 export interface Pop3ClientOptions {
   params: EmailParams;
+  /** Where `params.incomming_mail_server` resolved when it was checked. */
+  destination: CheckedDestination;
   password: string;
   /** Extra trusted CA certificates (PEM), added to Node's default roots. */
   extraCa?: string[];
@@ -46,16 +48,18 @@ export function isCredentialRejection(text: string): boolean {
  */
 export async function connectPop3({
   params,
+  destination,
   password,
   extraCa = [],
   timeoutMs,
 }: Pop3ClientOptions): Promise<Pop3Client> {
-  const host = params.incomming_mail_server;
+  // The checked address, not the name, so that a second resolution cannot answer otherwise
+  // (DNS rebinding); the certificate is verified against the name, given as `servername`.
+  const host = destination.address;
   const tls = {
     rejectUnauthorized: true,
     minVersion: 'TLSv1.2' as const,
-    // SNI takes a host name only; the certificate is checked against `host` either way.
-    servername: isIP(host) ? undefined : host,
+    servername: destination.servername,
     ...(extraCa.length > 0 ? { ca: [...rootCertificates, ...extraCa] } : {}),
   };
   const implicitTls = params.mail_port === POP3S_PORT;

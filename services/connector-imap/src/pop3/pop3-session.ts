@@ -74,10 +74,15 @@ export class Pop3Session extends SessionBase<Pop3SessionDeps> implements MailSes
     if (!this.polling) this.polling = this.runPolls().finally(() => (this.polling = undefined));
   }
 
-  private connect(): Promise<Pop3Client> {
+  private async connect(): Promise<Pop3Client> {
+    const { params } = this.identity;
+    // Checked again at every poll's login, since the name may resolve elsewhere by then; a
+    // refused destination never sees the password opened.
+    const destination = await this.deps.destinations.resolve(params.incomming_mail_server);
     return connectPop3({
-      params: this.identity.params,
-      password: openPassword(this.identity, this.deps.secrets),
+      params,
+      destination,
+      password: await openPassword(this.identity, this.deps.secrets),
       extraCa: this.deps.extraCa,
       timeoutMs: this.deps.timeoutMs,
     });

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { classifyFailure } from './failure.ts';
+
+describe('classifyFailure', () => {
+  it('reports a refused destination as DESTINATION_NOT_ALLOWED, not worth a retry', () => {
+    const err = Object.assign(new Error('10.0.0.1 is private'), {
+      code: 'DESTINATION_NOT_ALLOWED',
+    });
+    expect(classifyFailure(err)).toEqual({
+      code: 'DESTINATION_NOT_ALLOWED',
+      message: '10.0.0.1 is private',
+      transient: false,
+    });
+  });
+
+  it('reports a shredded or missing password as SECRET_UNAVAILABLE, not worth a retry', () => {
+    for (const code of ['SECRET_UNAVAILABLE', 'NO_SECRET']) {
+      const failure = classifyFailure(Object.assign(new Error('gone'), { code }));
+      expect(failure).toMatchObject({ code: 'SECRET_UNAVAILABLE', transient: false });
+    }
+  });
+
+  it('keeps a resolver that did not answer in time a transient TIMEOUT', () => {
+    const err = Object.assign(new Error('slow'), { code: 'DNS_TIMEOUT' });
+    expect(classifyFailure(err)).toMatchObject({ code: 'TIMEOUT', transient: true });
+  });
+});
