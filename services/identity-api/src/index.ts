@@ -7,6 +7,12 @@ export {
 } from './auth/authenticator.ts';
 export type { SecretSealer } from './commands/create-identity.ts';
 export type { IdentityLog } from './commands/identity-log.ts';
+export {
+  kvLoginKeyStore,
+  openLoginKeyStore,
+  type OpenLoginKeyStoreOptions,
+} from './commands/kv-login-key-store.ts';
+export type { LoginKeyStore, LoginReservation } from './commands/login-reservations.ts';
 export { createApi, type IdentityApiDeps } from './http/create-api.ts';
 export { MAX_BODY_BYTES } from './http/json-body.ts';
 export {
@@ -22,3 +28,8 @@ export {
 } from './problems/api-error.ts';
 export type { Problem } from './problems/problem-response.ts';
 export type { RemoteIdentityRepresentation } from './representation/remote-identity.ts';
+export {
+  startShredder,
+  type RunningShredder,
+  type StartShredderOptions,
+} from './shredding/shred-deleted-identities.ts';

@@ -1,17 +1,21 @@
 import { commonEnv, ConfigError, databaseEnv, loadConfig, secretsEnv } from '@ri/config';
+import { DestinationGuard, destinationsEnv } from '@ri/destinations';
 import { connectNats, openJetStream } from '@ri/event-store';
 import { topology } from '@ri/events';
 import { createLogger } from '@ri/logging';
 import { migrateToLatest, openDatabase } from '@ri/read-model';
-import { secretBoxFromConfig } from '@ri/secrets';
+import { openIdentityKeyring, secretBoxFromConfig } from '@ri/secrets';
 import { z } from 'zod';
 import { createHs256Authenticator } from './auth/authenticator.ts';
+import { openLoginKeyStore } from './commands/kv-login-key-store.ts';
 import { startIdentityApi } from './http/start-identity-api.ts';
+import { startShredder } from './shredding/shred-deleted-identities.ts';
 
 const identityApiEnv = {
   ...commonEnv,
   ...databaseEnv,
   ...secretsEnv,
+  ...destinationsEnv,
   /** HMAC secret of the bearer tokens; HS256 wants at least 256 bits. */
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -34,16 +38,28 @@ const config = readConfig();
 const logger = createLogger({ name: 'identity-api', level: config.LOG_LEVEL });
 
 // 1. Everything that can be wrong in configuration fails here, before any connection opens.
-const secrets = secretBoxFromConfig(config.SECRETS_MASTER_KEY);
+const master = secretBoxFromConfig(config.SECRETS_MASTER_KEY);
+const destinations = new DestinationGuard({ allowed: config.ALLOWED_PRIVATE_HOSTS });
 const auth = createHs256Authenticator({ secret: config.AUTH_JWT_SECRET });
 const natsTopology = topology(config.NATS_NAMESPACE);
 
 // 2. The event log, creating the streams if this is the first service up.
 const nc = await connectNats({ url: config.NATS_URL, name: 'identity-api' });
-const { log } = await openJetStream(nc, {
+const { js, jsm, log } = await openJetStream(nc, {
   replicas: config.NATS_STREAM_REPLICAS,
   topology: natsTopology,
 });
+const logins = await openLoginKeyStore(js, {
+  topology: natsTopology,
+  replicas: config.NATS_STREAM_REPLICAS,
+});
+// Data keys live beside the log, in a bucket of their own, so that a DELETE can destroy one.
+const secrets = await openIdentityKeyring(js, {
+  master,
+  topology: natsTopology,
+  replicas: config.NATS_STREAM_REPLICAS,
+});
+const shredder = await startShredder({ js, jsm, topology: natsTopology, keyring: secrets, logger });
 
 // 3. The read model, migrated so that the API never queries a schema older than its code.
 const db = openDatabase({ url: config.DATABASE_URL });
@@ -55,6 +71,8 @@ const api = await startIdentityApi({
   log,
   db,
   secrets,
+  destinations,
+  logins,
   auth,
   logger,
 });
@@ -67,6 +85,7 @@ async function shutdown(signal: string): Promise<void> {
   logger.info({ signal }, 'identity API stopping');
   // Requests in flight still append and read, so the connections close after the server.
   await api.stop();
+  await shredder.stop();
   await nc.drain();
   await db.destroy();
   logger.info('identity API stopped');

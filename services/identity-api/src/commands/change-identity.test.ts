@@ -1,16 +1,42 @@
+import { randomUUID } from 'node:crypto';
 import type { JetStreamContext } from '@ri/event-store';
-import { generateMasterKey, secretBoxFromConfig } from '@ri/secrets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ownContactId } from '../contacts/contact-id.ts';
+import { changeContact } from '../contacts/contact-log.ts';
+import { decideSetSubObject } from '../contacts/decide-contact.ts';
 import { ApiError } from '../problems/api-error.ts';
-import { closeTestJetStream, openTestJetStream } from '../testing/test-jetstream.ts';
+import {
+  closeTestJetStream,
+  openTestJetStream,
+  openTestKeyring,
+} from '../testing/test-jetstream.ts';
 import { changeIdentity, toEvent, type EventMetadata } from './change-identity.ts';
 import { createIdentity } from './create-identity.ts';
 import { decideUpdate } from './decide-update.ts';
 import type { IdentityLog } from './identity-log.ts';
+import { openLoginKeyStore } from './kv-login-key-store.ts';
+import { LoginReservations } from './login-reservations.ts';
 
 let jetstream: JetStreamContext;
+let logins: LoginReservations;
 beforeAll(async () => {
   jetstream = await openTestJetStream();
+  const store = await openLoginKeyStore(jetstream.js, { topology: jetstream.topology });
+  logins = new LoginReservations({ store, log: jetstream.log });
+  // Identities are created on a sub-object of the caller's contact, which must exist first.
+  await changeContact({
+    log: jetstream.log,
+    contactId: ownContactId(metadata.userId),
+    decide: (state) =>
+      decideSetSubObject(state, 'email', 'alice@example.org', {
+        address: 'alice@example.org',
+        is_primary: true,
+        label: null,
+        type: null,
+        provider: null,
+      }),
+    ...metadata,
+  });
 });
 afterAll(() => jetstream && closeTestJetStream(jetstream));
 
@@ -23,12 +49,14 @@ const metadata: EventMetadata = {
 async function givenIdentity(): Promise<string> {
   const result = await createIdentity({
     log: jetstream.log,
-    secrets: secretBoxFromConfig(generateMasterKey('t')),
+    secrets: await openTestKeyring(jetstream),
+    logins,
     command: {
       identity_type: 'email',
       identity_id: 'alice@example.org',
       params: {
-        login: 'alice',
+        // A login of its own, since each test registers one more identity for alice.
+        login: `alice-${randomUUID()}`,
         mail_protocol: 'IMAP',
         incomming_mail_server: 'imap.example.org',
         mail_port: 993,
@@ -60,6 +88,8 @@ function logOvertakenByConnector(id: string, times: number): IdentityLog {
   let overtaken = 0;
   return {
     read: (remoteIdentityId) => jetstream.log.read(remoteIdentityId),
+    readContact: (contactId) => jetstream.log.readContact(contactId),
+    appendContact: (event, options) => jetstream.log.appendContact(event, options),
     async append(event, options) {
       if (overtaken < times) {
         overtaken += 1;

@@ -19,9 +19,14 @@ export interface EventMetadata {
 export interface ChangeIdentityOptions extends EventMetadata {
   log: IdentityLog;
   remoteIdentityId: string;
-  /** Decides the events from the current state; called again after every version conflict. */
-  decide: (state: IdentityState) => PendingEvent[];
+  /**
+   * Decides the events from the current state; called again after every version conflict. May
+   * be async, since sealing a secret reads the identity's data key.
+   */
+  decide: (state: IdentityState) => PendingEvent[] | Promise<PendingEvent[]>;
   precondition?: VersionPrecondition;
+  /** Runs before each decided event is appended, on the state it is appended to; may refuse. */
+  beforeAppend?: (state: IdentityState, pending: PendingEvent) => Promise<void>;
   /** Reads and decisions before giving up on a busy identity; 5 by default. */
   maxAttempts?: number;
 }
@@ -48,6 +53,7 @@ export async function changeIdentity({
   remoteIdentityId,
   decide,
   precondition,
+  beforeAppend,
   maxAttempts = 5,
   ...metadata
 }: ChangeIdentityOptions): Promise<ChangeIdentityResult> {
@@ -63,7 +69,8 @@ export async function changeIdentity({
       );
     }
     try {
-      for (const pending of decide(state)) {
+      for (const pending of await decide(state)) {
+        await beforeAppend?.(state, pending);
         const event = toEvent(pending, remoteIdentityId, metadata);
         const result = await onLog(() => log.append(event, { expectedSequence: sequence }));
         sequence = result.sequence;

@@ -98,10 +98,9 @@ describe('parseCreateCommand', () => {
     ]);
   });
 
-  it('answers im and social_identity as not supported yet rather than invalid', () => {
+  it('accepts im and social_identity, which name contact sub-objects as email does', () => {
     for (const type of ['im', 'social_identity']) {
-      const error = failure(() => parseCreateCommand(createBody({}, { identity_type: type })));
-      expect(error.code).toBe('IDENTITY_TYPE_UNSUPPORTED');
+      expect(parseCreateCommand(createBody({}, { identity_type: type })).identity_type).toBe(type);
     }
   });
 

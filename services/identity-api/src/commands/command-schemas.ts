@@ -1,12 +1,12 @@
-import { fetchMethodSchema, type EmailParams } from '@ri/events';
-import { z } from 'zod';
-import { ApiError } from '../problems/api-error.ts';
+import { z } from '@hono/zod-openapi';
+import { fetchMethodSchema, type EmailParams, type IdentityType } from '@ri/events';
 import { validate } from '../problems/validation.ts';
 import { CONTROL_CHARACTERS, LONE_SURROGATE } from '../storable-text.ts';
+import { identityTypeSchema, refuseUnsupportedIdentityType } from './identity-type.ts';
 
 /** A registration request once validated; the password is still plaintext and must be sealed. */
 export interface CreateIdentityCommand {
-  identity_type: 'email';
+  identity_type: IdentityType;
   identity_id: string;
   params: EmailParams;
   password: string;
@@ -49,16 +49,38 @@ const passwordSchema = z
   .max(1024)
   .refine((value) => !LONE_SURROGATE.test(value), 'must be well-formed Unicode');
 const protocolSchema = z.enum(['IMAP', 'POP3']);
-const serverSchema = z.string().trim().pipe(text(253));
+const serverSchema = z
+  .string()
+  .trim()
+  .pipe(text(253))
+  .openapi({ type: 'string', minLength: 1, maxLength: 253 });
 // The design shows ports as strings; accept both forms and keep a number in events.
-const portSchema = z.preprocess(
-  (value) => (typeof value === 'string' && /^\d{1,5}$/.test(value) ? Number(value) : value),
-  z.number({ error: PORT_MESSAGE }).int(PORT_MESSAGE).min(1, PORT_MESSAGE).max(65535, PORT_MESSAGE),
-);
+const portSchema = z
+  .preprocess(
+    (value) => (typeof value === 'string' && /^\d{1,5}$/.test(value) ? Number(value) : value),
+    z
+      .number({ error: PORT_MESSAGE })
+      .int(PORT_MESSAGE)
+      .min(1, PORT_MESSAGE)
+      .max(65535, PORT_MESSAGE),
+  )
+  .openapi({
+    // Both forms in one schema: the bounds apply to numbers only, the pattern to strings only.
+    type: ['integer', 'string'],
+    minimum: 1,
+    maximum: 65535,
+    pattern: '^[0-9]{1,5}$',
+    description: 'From 1 to 65535, as a number or a numeric string.',
+    examples: ['993'],
+  });
 // `incoming_mail_server` is the spelling clients will type; the design's is kept in storage.
 const aliasSchema = z
   .never({ error: 'give either incomming_mail_server or incoming_mail_server, not both' })
-  .optional();
+  .optional()
+  .openapi({
+    type: 'string',
+    description: 'Accepted instead of incomming_mail_server (never both); stored under that key.',
+  });
 
 function renameServerAlias(value: unknown): unknown {
   if (!isRecord(value) || !('incoming_mail_server' in value)) return value;
@@ -97,36 +119,35 @@ const patchParamsSchema = z.preprocess(
     .strict(),
 );
 
-const createBodySchema = z
+/** The body of POST /v1/remote-identities; validates requests and documents them. */
+export const createBodySchema = z
   .object({
-    identity_type: z.literal('email', { error: 'must be one of email, im, social_identity' }),
+    identity_type: identityTypeSchema,
     identity_id: text(320),
     params: createParamsSchema,
     connection_required: z.boolean().optional(),
   })
-  .strict();
+  .strict()
+  .openapi('RemoteIdentityRegistration');
 
-const patchBodySchema = z
+/** The body of PATCH /v1/remote-identities/{id}: every field present is a wanted change. */
+export const patchBodySchema = z
   .object({
     connection_required: z.boolean().optional(),
     cancel_fetch_required: z.boolean().optional(),
     params: patchParamsSchema.optional(),
   })
-  .strict();
-
-// The design lists these types, but no connector handles them yet: accepting one would store
-// an identity that can never connect, so it is refused with its own code until one exists.
-const NOT_YET_SUPPORTED_TYPES = new Set(['im', 'social_identity']);
+  .strict()
+  .openapi('RemoteIdentityChange');
 
 export function parseCreateCommand(body: unknown): CreateIdentityCommand {
-  if (isRecord(body) && NOT_YET_SUPPORTED_TYPES.has(body.identity_type as string)) {
-    throw new ApiError(
-      'IDENTITY_TYPE_UNSUPPORTED',
-      `identity_type ${String(body.identity_type)} is not supported yet; only email is.`,
-      { errors: [{ path: '/identity_type', message: 'only email is supported for now' }] },
-    );
-  }
-  const parsed = validate(createBodySchema, body);
+  refuseUnsupportedIdentityType(body);
+  return toCreateCommand(validate(createBodySchema, body));
+}
+
+/** A validated registration as a command; a type that cannot be registered is refused. */
+export function toCreateCommand(parsed: z.output<typeof createBodySchema>): CreateIdentityCommand {
+  refuseUnsupportedIdentityType(parsed);
   const { login, mail_protocol, incomming_mail_server, mail_port, fetch_method } = parsed.params;
   return {
     identity_type: parsed.identity_type,
@@ -138,7 +159,10 @@ export function parseCreateCommand(body: unknown): CreateIdentityCommand {
 }
 
 export function parseUpdateCommand(body: unknown): UpdateIdentityCommand {
-  const parsed = validate(patchBodySchema, body);
+  return toUpdateCommand(validate(patchBodySchema, body));
+}
+
+export function toUpdateCommand(parsed: z.output<typeof patchBodySchema>): UpdateIdentityCommand {
   const command: UpdateIdentityCommand = {};
   if (parsed.connection_required !== undefined) {
     command.connection_required = parsed.connection_required;

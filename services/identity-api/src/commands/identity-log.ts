@@ -3,8 +3,11 @@ import { VersionConflictError } from '@ri/event-store';
 import { EventSchemaError, foldIdentity, type IdentityState } from '@ri/events';
 import { ApiError } from '../problems/api-error.ts';
 
-/** The part of the event log that the API writes through; `EventLog` is the real one. */
-export type IdentityLog = Pick<EventLog, 'append' | 'read'>;
+/**
+ * The part of the event log that the API writes through, identities' and contacts' subjects;
+ * `EventLog` is the real one.
+ */
+export type IdentityLog = Pick<EventLog, 'append' | 'read' | 'appendContact' | 'readContact'>;
 
 /**
  * Runs a call on the event log. A version conflict and an unreadable event keep their meaning;

@@ -1,4 +1,5 @@
 import type { Hono } from 'hono';
+import { DOCUMENT_PATH, REFERENCE_PATH } from '../contract/api-document.ts';
 import { ApiError } from '../problems/api-error.ts';
 import type { ApiEnv } from './api-env.ts';
 import { COLLECTION_PATH, IDENTITY_PATH } from './route-deps.ts';
@@ -6,6 +7,8 @@ import { COLLECTION_PATH, IDENTITY_PATH } from './route-deps.ts';
 /** The methods each path serves, for the `Allow` header of a 405. */
 const ALLOWED_METHODS: Record<string, string> = {
   '/healthz': 'GET',
+  [DOCUMENT_PATH]: 'GET',
+  [REFERENCE_PATH]: 'GET',
   [COLLECTION_PATH]: 'GET, POST',
   [IDENTITY_PATH]: 'GET, PATCH, DELETE',
 };

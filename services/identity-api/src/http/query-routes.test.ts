@@ -63,6 +63,50 @@ describe('GET /v1/remote-identities', () => {
     expect(seen).toEqual([...ids].sort());
   });
 
+  it('filters by identity_type, connected and is_fetching, and counts every match', async () => {
+    const user = `filter-${randomUUID()}`;
+    const base = Date.parse('2025-06-01T00:00:00Z');
+    const rows = [
+      { connected: true, is_fetching: true },
+      { connected: true, is_fetching: false },
+      { connected: false, is_fetching: false },
+      { connected: true, is_fetching: true },
+    ];
+    const ids: string[] = [];
+    for (const [i, row] of rows.entries()) {
+      const created_at = new Date(base + i * 1000);
+      ids.push(await insertIdentityRow(harness.db, { user_id: user, created_at, ...row }));
+    }
+    const idsOf = (body: ListBody) => body.remote_identities.map((r) => r.remote_identity_id);
+
+    const connected = await list('?connected=true&limit=2', user);
+    expect(connected.total).toBe(3);
+    expect(idsOf(connected)).toEqual([ids[0], ids[1]]);
+    const fetching = await list('?connected=true&is_fetching=true&offset=1', user);
+    expect(fetching.total).toBe(2);
+    expect(idsOf(fetching)).toEqual([ids[3]]);
+    expect((await list('?is_fetching=false', user)).total).toBe(2);
+    expect((await list('?identity_type=email', user)).total).toBe(4);
+    // The design's spelling of the type is read as social_identity, of which there are none.
+    expect(await list('?identity_type=social_identitiy', user)).toEqual({
+      total: 0,
+      remote_identities: [],
+    });
+  });
+
+  it.each([
+    ['connected=yes', '/connected'],
+    ['is_fetching=1', '/is_fetching'],
+    ['identity_type=fax', '/identity_type'],
+    ['connected=True', '/connected'],
+  ])('answers 422 for the filter %s', async (query, path) => {
+    const response = await harness.call('GET', `/v1/remote-identities?${query}`);
+    expect(response.status).toBe(422);
+    const problem = await problemOf(response);
+    expect(problem).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(problem.errors).toEqual([{ path, message: expect.any(String) }]);
+  });
+
   it('answers an empty list, not an error, to a user without identities', async () => {
     expect(await list('', `nobody-${randomUUID()}`)).toEqual({ total: 0, remote_identities: [] });
   });

@@ -2,11 +2,14 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevelopmentToken } from '../auth/authenticator.ts';
 import { startHarness, type ApiHarness } from '../testing/api-harness.ts';
+import { putContactEmail } from '../testing/contact-fixtures.ts';
 import { EMAIL_PARAMS, problemOf, registration, withoutKey } from '../testing/requests.ts';
 
 let harness: ApiHarness;
 beforeAll(async () => {
   harness = await startHarness();
+  // Identities are created on a sub-object of the caller's contact, which must exist first.
+  await putContactEmail(harness);
 });
 afterAll(() => harness?.close());
 
@@ -162,13 +165,14 @@ describe('validation', () => {
     await expectInvalid(registration({ owner: 'bob' }), '/owner');
   });
 
-  it('answers 422 IDENTITY_TYPE_UNSUPPORTED for im and social_identity', async () => {
+  it('answers 422 IDENTITY_SUBOBJECT_NOT_FOUND for an im or social identity it lacks', async () => {
     for (const identity_type of ['im', 'social_identity']) {
+      const params = { ...EMAIL_PARAMS, login: `login-of-${identity_type}` };
       const response = await harness.call('POST', COLLECTION, {
-        json: registration({ identity_type }),
+        json: registration({ identity_type, params }),
       });
       expect(response.status).toBe(422);
-      expect(await problemOf(response)).toMatchObject({ code: 'IDENTITY_TYPE_UNSUPPORTED' });
+      expect(await problemOf(response)).toMatchObject({ code: 'IDENTITY_SUBOBJECT_NOT_FOUND' });
     }
   });
 

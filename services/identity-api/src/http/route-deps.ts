@@ -2,7 +2,9 @@ import type { ReadModelDb } from '@ri/read-model';
 import type { Context } from 'hono';
 import type { EventMetadata } from '../commands/change-identity.ts';
 import type { SecretSealer } from '../commands/create-identity.ts';
+import type { DestinationCheck } from '../commands/destination-check.ts';
 import type { IdentityLog } from '../commands/identity-log.ts';
+import type { LoginReservations } from '../commands/login-reservations.ts';
 import type { WaitForPositionOptions } from '../queries/read-model-position.ts';
 import type { ApiEnv } from './api-env.ts';
 
@@ -11,6 +13,8 @@ export interface RouteDeps {
   log: IdentityLog;
   db: ReadModelDb;
   secrets: SecretSealer;
+  destinations: DestinationCheck;
+  logins: LoginReservations;
   now: () => Date;
   projectionName: string;
   readYourWrites: Omit<WaitForPositionOptions, 'signal'>;

@@ -1,11 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { silentLogger } from '@ri/logging';
 import { createTestDatabase, type TestDatabase } from '@ri/read-model/testing';
-import { generateMasterKey, secretBoxFromConfig } from '@ri/secrets';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHs256Authenticator, signDevelopmentToken } from '../auth/authenticator.ts';
+import { openLoginKeyStore } from '../commands/kv-login-key-store.ts';
 import { problemOf, registration } from '../testing/requests.ts';
-import { closeTestJetStream, openTestJetStream } from '../testing/test-jetstream.ts';
+import {
+  closeTestJetStream,
+  openTestJetStream,
+  openTestKeyring,
+} from '../testing/test-jetstream.ts';
 import { startIdentityApi, type RunningIdentityApi } from './start-identity-api.ts';
 
 const SECRET = randomBytes(32).toString('hex');
@@ -17,13 +21,16 @@ let api: RunningIdentityApi;
 beforeAll(async () => {
   database = await createTestDatabase();
   const jetstream = await openTestJetStream();
+  const logins = await openLoginKeyStore(jetstream.js, { topology: jetstream.topology });
+  const secrets = await openTestKeyring(jetstream);
   await closeTestJetStream(jetstream);
   await database.drop();
   api = await startIdentityApi({
     port: 0,
     log: jetstream.log,
     db: database.db,
-    secrets: secretBoxFromConfig(generateMasterKey('t')),
+    secrets,
+    logins,
     auth: createHs256Authenticator({ secret: SECRET }),
     logger: silentLogger(),
   });

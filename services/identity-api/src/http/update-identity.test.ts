@@ -1,13 +1,16 @@
 import { foldIdentity } from '@ri/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { passwordContext } from '../commands/create-identity.ts';
+import { PASSWORD_PURPOSE } from '../commands/create-identity.ts';
 import { startHarness, type ApiHarness } from '../testing/api-harness.ts';
+import { putContactEmail } from '../testing/contact-fixtures.ts';
 import { insertIdentityRow } from '../testing/read-model-fixtures.ts';
 import { PASSWORD, problemOf, registration, representationOf } from '../testing/requests.ts';
 
 let harness: ApiHarness;
 beforeAll(async () => {
   harness = await startHarness();
+  // Identities are created on a sub-object of the caller's contact, which must exist first.
+  await putContactEmail(harness);
 });
 afterAll(() => harness?.close());
 
@@ -74,7 +77,7 @@ describe('PATCH /v1/remote-identities/{id}', () => {
     expect(after?.secrets.password).toEqual(before?.secrets.password);
     const sealed = after?.secrets.password;
     if (!sealed) throw new Error('no password');
-    expect(harness.secrets.open(sealed, passwordContext(id))).toBe(PASSWORD);
+    expect(await harness.secrets.openFor(id, sealed, PASSWORD_PURPOSE)).toBe(PASSWORD);
   });
 
   it('seals a new password and appends nothing when the same one is sent again', async () => {
@@ -90,7 +93,7 @@ describe('PATCH /v1/remote-identities/{id}', () => {
     ]);
     const sealed = foldIdentity(stored.map((s) => s.event))?.secrets.password;
     if (!sealed) throw new Error('no password');
-    expect(harness.secrets.open(sealed, passwordContext(id))).toBe(newPassword);
+    expect(await harness.secrets.openFor(id, sealed, PASSWORD_PURPOSE)).toBe(newPassword);
     for (const raw of await harness.rawEvents(id)) expect(raw).not.toContain(newPassword);
   });
 
@@ -160,7 +163,8 @@ describe('PATCH /v1/remote-identities/{id}', () => {
     const { id } = await register();
     const responses = await Promise.all([
       patch(id, { connection_required: true }),
-      patch(id, { params: { login: 'racer' } }),
+      // Not the earlier tests' 'racer': alice holds that login on this server already.
+      patch(id, { params: { login: 'racer-of-three' } }),
       patch(id, { cancel_fetch_required: true }),
     ]);
     expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
@@ -168,7 +172,7 @@ describe('PATCH /v1/remote-identities/{id}', () => {
     expect(state).toMatchObject({
       connection_required: true,
       cancel_fetch_required: true,
-      params: { login: 'racer' },
+      params: { login: 'racer-of-three' },
     });
   });
 });

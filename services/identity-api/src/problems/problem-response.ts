@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ApiError, type ApiErrorCode, type FieldError } from './api-error.ts';
 
@@ -27,14 +28,26 @@ const PROBLEM_KINDS: Record<ApiErrorCode, ProblemKind> = {
     headers: { 'WWW-Authenticate': 'Bearer' },
   },
   IDENTITY_NOT_FOUND: { status: 404, title: 'Remote identity not found' },
+  CONTACT_NOT_FOUND: { status: 404, title: 'Contact not found' },
+  SUBOBJECT_NOT_FOUND: { status: 404, title: 'Contact sub-object not found' },
   ROUTE_NOT_FOUND: { status: 404, title: 'Route not found' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   CONCURRENT_UPDATE: { status: 409, title: 'Remote identity changed concurrently' },
+  IDENTITY_DUPLICATE: {
+    status: 409,
+    title: 'The user has this login on this server already',
+  },
   VERSION_CONFLICT: { status: 412, title: 'Remote identity version does not match If-Match' },
   BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   VALIDATION_FAILED: { status: 422, title: 'Request failed validation' },
   IDENTITY_TYPE_UNSUPPORTED: { status: 422, title: 'Identity type not supported yet' },
+  IDENTITY_SUBOBJECT_NOT_FOUND: {
+    status: 422,
+    title: 'identity_id names no sub-object of that type in the caller’s contact',
+  },
+  CONTACT_EXISTS: { status: 409, title: 'The caller has a contact already' },
+  DESTINATION_NOT_ALLOWED: { status: 422, title: 'Mail server address not allowed' },
   LOG_UNAVAILABLE: {
     status: 503,
     title: 'Event log unavailable',
@@ -48,6 +61,17 @@ const PROBLEM_KINDS: Record<ApiErrorCode, ProblemKind> = {
   INTERNAL: { status: 500, title: 'Internal error' },
 };
 
+const HTTP_EXCEPTION_CODES: Partial<Record<number, ApiErrorCode>> = {
+  400: 'MALFORMED_JSON',
+  413: 'BODY_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+/** The HTTP status of a code, for the contract's list of answers. */
+export function problemStatus(code: ApiErrorCode): ContentfulStatusCode {
+  return PROBLEM_KINDS[code].status;
+}
+
 const PROBLEM_TYPE_PREFIX = 'urn:remote-identities:problem:';
 
 /**
@@ -56,6 +80,11 @@ const PROBLEM_TYPE_PREFIX = 'urn:remote-identities:problem:';
  */
 export function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
+  // Hono's own validators raise these before our checks can, should a route lack them.
+  if (err instanceof HTTPException) {
+    const code = HTTP_EXCEPTION_CODES[err.status];
+    if (code) return new ApiError(code, PROBLEM_KINDS[code].title + '.', { cause: err });
+  }
   return new ApiError('INTERNAL', 'The server failed to handle the request.', { cause: err });
 }
 

@@ -1,38 +1,21 @@
 import type { StoredEvent } from '@ri/event-store';
 import type { IdentityState } from '@ri/events';
 import type { LastError } from '@ri/read-model';
+import type { z } from 'zod';
+import type {
+  connectorFactsSchema,
+  publicParamsSchema,
+  remoteIdentitySchema,
+} from './representation-schemas.ts';
 
 /** The params as served: never a secret, and the port as a string like the design shows it. */
-export interface PublicParams {
-  login: string;
-  mail_protocol: string;
-  incomming_mail_server: string;
-  mail_port: string;
-  fetch_method: string;
-}
+export type PublicParams = z.infer<typeof publicParamsSchema>;
 
 /** What connectors observed; the API only knows it from the read model. */
-export interface ConnectorFacts {
-  is_fetching: boolean;
-  connected: boolean;
-  last_connection: string | null;
-  last_error: LastError | null;
-  messages_fetched: number;
-}
+export type ConnectorFacts = z.infer<typeof connectorFactsSchema>;
 
 /** The design's fields, plus `sequence`: the version to send back in `If-Match`. */
-export interface RemoteIdentityRepresentation extends ConnectorFacts {
-  remote_identity_id: string;
-  connection_required: boolean;
-  cancel_fetch_required: boolean;
-  identity_type: string;
-  identity_id: string;
-  params: PublicParams;
-  provider: string | null;
-  created_at: string;
-  updated_at: string;
-  sequence: number;
-}
+export type RemoteIdentityRepresentation = z.infer<typeof remoteIdentitySchema>;
 
 /** A `remote_identities` row as the database driver returns it. */
 export interface RemoteIdentityRow {

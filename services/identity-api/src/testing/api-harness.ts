@@ -3,11 +3,12 @@ import type { JetStreamContext, StoredEvent } from '@ri/event-store';
 import { createLogger } from '@ri/logging';
 import type { ReadModelDb } from '@ri/read-model';
 import { createTestDatabase, type TestDatabase } from '@ri/read-model/testing';
-import { generateMasterKey, secretBoxFromConfig, type SecretBox } from '@ri/secrets';
+import type { EnvelopeKeyring } from '@ri/secrets';
 import { createHs256Authenticator, signDevelopmentToken } from '../auth/authenticator.ts';
+import { openLoginKeyStore } from '../commands/kv-login-key-store.ts';
 import type { WaitForPositionOptions } from '../queries/read-model-position.ts';
 import { startIdentityApi, type RunningIdentityApi } from '../http/start-identity-api.ts';
-import { closeTestJetStream, openTestJetStream } from './test-jetstream.ts';
+import { closeTestJetStream, openTestJetStream, openTestKeyring } from './test-jetstream.ts';
 
 export interface CallOptions {
   /** Who calls; a fresh token is signed for this user. `null` sends no Authorization. */
@@ -24,7 +25,7 @@ export interface ApiHarness {
   api: RunningIdentityApi;
   db: ReadModelDb;
   jetstream: JetStreamContext;
-  secrets: SecretBox;
+  secrets: EnvelopeKeyring;
   jwtSecret: string;
   /** Every line the API logged, to search for what must never be logged. */
   logLines: string[];
@@ -43,7 +44,7 @@ export interface HarnessOptions {
 export async function startHarness({ readYourWrites }: HarnessOptions = {}): Promise<ApiHarness> {
   const database: TestDatabase = await createTestDatabase();
   const jetstream = await openTestJetStream();
-  const secrets = secretBoxFromConfig(generateMasterKey('test'));
+  const secrets = await openTestKeyring(jetstream);
   const jwtSecret = randomBytes(32).toString('hex');
   const logLines: string[] = [];
   const logger = createLogger({
@@ -55,6 +56,7 @@ export async function startHarness({ readYourWrites }: HarnessOptions = {}): Pro
     log: jetstream.log,
     db: database.db,
     secrets,
+    logins: await openLoginKeyStore(jetstream.js, { topology: jetstream.topology }),
     auth: createHs256Authenticator({ secret: jwtSecret }),
     logger,
     readYourWrites,

@@ -12,11 +12,18 @@ export const EMAIL_PARAMS = {
   fetch_method: 'from_beginning',
 };
 
+let registrations = 0;
+
+/**
+ * A valid registration body. Each has a login of its own unless `params` is given, since a user
+ * cannot register the same login on the same server twice (409 IDENTITY_DUPLICATE).
+ */
 export function registration(overrides: Record<string, unknown> = {}) {
+  registrations += 1;
   return {
     identity_type: 'email',
     identity_id: 'alice@example.org',
-    params: EMAIL_PARAMS,
+    params: { ...EMAIL_PARAMS, login: `alice+${registrations}@example.org` },
     ...overrides,
   };
 }

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { connectNats, openJetStream, type JetStreamContext } from '@ri/event-store';
 import { topology } from '@ri/events';
+import {
+  generateMasterKey,
+  IDENTITY_KEYS_BUCKET,
+  openIdentityKeyring,
+  secretBoxFromConfig,
+  type EnvelopeKeyring,
+} from '@ri/secrets';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
@@ -14,9 +21,17 @@ export async function openTestJetStream(): Promise<JetStreamContext> {
   return openJetStream(nc, { topology: topology(`idapi-${randomBytes(4).toString('hex')}`) });
 }
 
-/** Deletes the namespace's streams and closes the connection. */
+/** The real keyring over the namespace's data key bucket, under a fresh master key. */
+export function openTestKeyring({ js, topology }: JetStreamContext): Promise<EnvelopeKeyring> {
+  const master = secretBoxFromConfig(generateMasterKey('test'));
+  return openIdentityKeyring(js, { master, topology });
+}
+
+/** Deletes the namespace's streams, the buckets included, and closes the connection. */
 export async function closeTestJetStream({ nc, jsm, topology }: JetStreamContext): Promise<void> {
-  for (const stream of [topology.identityStream, topology.mailStream]) {
+  const loginBucket = `KV_${topology.bucket('identity-logins')}`;
+  const keyBucket = `KV_${topology.bucket(IDENTITY_KEYS_BUCKET)}`;
+  for (const stream of [topology.identityStream, topology.mailStream, loginBucket, keyBucket]) {
     await jsm.streams.delete(stream).catch(() => false);
   }
   await nc.drain();
