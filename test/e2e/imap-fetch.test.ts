@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGroup, md5OfFetched, type DatasetMessage } from '../support/dataset.ts';
 import { startDovecot, type DovecotServer } from '../support/dovecot.ts';
 import { appendMessage, fillMaildir } from '../support/maildir.ts';
+import { createConnectedIdentity, readIdentity } from '../support/identity-api.ts';
 import {
   readPublishedMail,
   startTestSystem,
@@ -39,23 +40,22 @@ function imapParams(overrides: Record<string, unknown> = {}) {
   };
 }
 
+// A user of its own per identity: one user may register a login on a server only once.
+const owners = new Map<string, string>();
+
 async function createIdentity(params: Record<string, unknown>): Promise<string> {
-  const created = await system.call(USER, 'POST', '/v1/remote-identities', {
-    identity_type: 'email',
-    identity_id: `email-${Math.random().toString(36).slice(2)}`,
-    params,
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const id = created.body.remote_identity_id as string;
-  const requested = await system.call(USER, 'PATCH', `/v1/remote-identities/${id}`, {
-    connection_required: true,
-  });
-  expect(requested.status, JSON.stringify(requested.body)).toBe(200);
+  const user = `${USER}-${owners.size + 1}`;
+  const id = await createConnectedIdentity(system, user, params);
+  owners.set(id, user);
   return id;
 }
 
 function identity(id: string): Promise<ApiAnswer> {
-  return system.call(USER, 'GET', `/v1/remote-identities/${id}`);
+  return readIdentity(system, owners.get(id) ?? USER, id);
+}
+
+function patch(id: string, body: unknown): Promise<ApiAnswer> {
+  return system.call(owners.get(id) ?? USER, 'PATCH', `/v1/remote-identities/${id}`, body);
 }
 
 describe('an IMAP remote identity, end to end', () => {
@@ -85,8 +85,8 @@ describe('an IMAP remote identity, end to end', () => {
     expect([...expected.values()].every((n) => n === 1)).toBe(true);
     expect(new Set(published.map((m) => m.uid)).size).toBe(dataset.length);
 
-    const list = await system.call(USER, 'GET', '/v1/remote-identities');
-    expect(list.body.total).toBeGreaterThanOrEqual(1);
+    const list = await system.call(owners.get(id)!, 'GET', '/v1/remote-identities');
+    expect(list.body.total).toBe(1);
     expect(list.body.remote_identities.map((r: any) => r.remote_identity_id)).toContain(id);
   });
 
@@ -105,7 +105,7 @@ describe('an IMAP remote identity, end to end', () => {
     expect(system.logs()).not.toContain(dovecot.password);
 
     // The user mends the password: the connector tries again with it.
-    const mended = await system.call(USER, 'PATCH', `/v1/remote-identities/${id}`, {
+    const mended = await patch(id, {
       params: { password: dovecot.password, fetch_method: 'from_now' },
     });
     expect(mended.status, JSON.stringify(mended.body)).toBe(200);
@@ -171,12 +171,10 @@ describe('an IMAP remote identity, end to end', () => {
       (a) => a.body?.connected === true,
       { what: 'connected' },
     );
-    const cancel = await system.call(USER, 'PATCH', `/v1/remote-identities/${id}`, {
-      cancel_fetch_required: true,
-    });
+    const cancel = await patch(id, { cancel_fetch_required: true });
     expect(cancel.status).toBe(200);
     const seen = await system.call(
-      USER,
+      owners.get(id)!,
       'GET',
       `/v1/remote-identities/${id}?min_sequence=${cancel.body.sequence}`,
     );

@@ -49,12 +49,22 @@ function pop3Params(overrides: Record<string, unknown> = {}) {
   };
 }
 
-function createIdentity(params: Record<string, unknown>): Promise<string> {
-  return createConnectedIdentity(system, USER, params);
+// A user of its own per identity: one user may register a login on a server only once.
+const owners = new Map<string, string>();
+
+async function createIdentity(params: Record<string, unknown>): Promise<string> {
+  const user = `${USER}-${owners.size + 1}`;
+  const id = await createConnectedIdentity(system, user, params);
+  owners.set(id, user);
+  return id;
+}
+
+function ownerOf(id: string): string {
+  return owners.get(id) ?? USER;
 }
 
 function identity(id: string): Promise<ApiAnswer> {
-  return readIdentity(system, USER, id);
+  return readIdentity(system, ownerOf(id), id);
 }
 
 /** Polls that ended since the identity's latest ConnectionRequested. */
@@ -107,13 +117,13 @@ describe('a POP3 remote identity, end to end', () => {
 
   it('publishes nothing again when the connection is asked for anew', async () => {
     const id = fetchedId;
-    await requireConnection(system, USER, id, false);
+    await requireConnection(system, ownerOf(id), id, false);
     await waitFor(
       () => identity(id),
       (a) => a.body?.connected === false,
       { what: 'disconnected' },
     );
-    await requireConnection(system, USER, id, true);
+    await requireConnection(system, ownerOf(id), id, true);
     await waitFor(
       () => pollsSinceLastRequest(id),
       (polls) => polls.length >= 2,
@@ -170,7 +180,7 @@ describe('a POP3 remote identity, end to end', () => {
       (a) => a.body?.connected === true,
       { what: 'connected' },
     );
-    const cancel = await system.call(USER, 'PATCH', `/v1/remote-identities/${id}`, {
+    const cancel = await system.call(ownerOf(id), 'PATCH', `/v1/remote-identities/${id}`, {
       cancel_fetch_required: true,
     });
     expect(cancel.status).toBe(200);

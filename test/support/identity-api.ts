@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { ApiAnswer, TestSystem } from './system.ts';
+import { createEmailSubObject, type ApiAnswer, type TestSystem } from './system.ts';
 
 /** Creates an email identity for `userId` through the API and asks for its connection. */
 export async function createConnectedIdentity(
@@ -9,7 +9,7 @@ export async function createConnectedIdentity(
 ): Promise<string> {
   const created = await system.call(userId, 'POST', '/v1/remote-identities', {
     identity_type: 'email',
-    identity_id: `email-${Math.random().toString(36).slice(2)}`,
+    identity_id: await createEmailSubObject(system, userId),
     params,
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);

@@ -7,13 +7,20 @@ import { startSystem, type RunningSystem } from '@ri/all-in-one';
 import { connectNats, EventLog } from '@ri/event-store';
 import { MAIL_HEADERS, topology, type RemoteIdentityEvent, type Topology } from '@ri/events';
 import { createLogger } from '@ri/logging';
-import { generateMasterKey } from '@ri/secrets';
+import {
+  generateMasterKey,
+  openIdentityKeyring,
+  secretBoxFromConfig,
+  type IdentityKeyring,
+} from '@ri/secrets';
 import { createTestDatabase, type TestDatabase } from '@ri/read-model/testing';
 
 export interface TestSystem extends RunningSystem {
   nc: NatsConnection;
   topology: Topology;
   database: TestDatabase;
+  /** A keyring over the system's data key bucket, with the system's master key. */
+  keyring: IdentityKeyring;
   /** Every line the services logged, to search for what must never be logged. */
   logs(): string;
   /** The identity's history, straight from the log. */
@@ -50,6 +57,7 @@ export async function startTestSystem({
   });
   const namespace = `t${randomBytes(5).toString('hex')}`;
   const database = await createTestDatabase({ migrate: false });
+  const secretsMasterKey = generateMasterKey('test');
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -61,10 +69,12 @@ export async function startTestSystem({
   const system = await startSystem({
     nc,
     databaseUrl: database.url,
-    secretsMasterKey: generateMasterKey('test'),
+    secretsMasterKey,
     jwtSecret: randomBytes(32).toString('hex'),
     port: 0,
     caFiles,
+    // Dovecot listens on loopback; everything else private stays refused, as in production.
+    allowedPrivateHosts: ['127.0.0.1'],
     ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
     namespace,
     logger,
@@ -83,12 +93,17 @@ export async function startTestSystem({
   };
   const names = topology(namespace);
   const log = new EventLog(jetstream(nc), await jetstreamManager(nc), names);
+  const keyring = await openIdentityKeyring(jetstream(nc), {
+    master: secretBoxFromConfig(secretsMasterKey),
+    topology: names,
+  });
   return {
     ...system,
     nc,
     topology: names,
     events: async (id) => (await log.read(id)).map((s) => s.event),
     database,
+    keyring,
     logs: () => lines.join(''),
     call,
     async stop() {
@@ -102,7 +117,7 @@ export async function startTestSystem({
 
 /** Reads every message published for an identity, fetching bodies from the object store. */
 export async function readPublishedMail(
-  system: TestSystem,
+  system: Pick<TestSystem, 'nc' | 'topology'>,
   identityId: string,
 ): Promise<PublishedMail[]> {
   const js = jetstream(system.nc);
@@ -137,6 +152,27 @@ export async function readPublishedMail(
   return out;
 }
 
+/**
+ * Puts an email sub-object on `userId`'s contact through the API, as a client does before it
+ * registers an identity on it, and answers its `email_id`: the identity's `identity_id`.
+ */
+export async function createEmailSubObject(
+  system: { call(...args: Parameters<TestSystem['call']>): Promise<Omit<ApiAnswer, 'headers'>> },
+  userId: string,
+  email: Record<string, unknown> = {},
+): Promise<string> {
+  const emailId = `email-${randomBytes(6).toString('hex')}`;
+  const answer = await system.call(userId, 'PUT', `/v1/contacts/me/emails/${emailId}`, {
+    email: { address: `${emailId}@example.org`, ...email },
+  });
+  if (answer.status !== 201) {
+    throw new Error(
+      `PUT of email ${emailId} answered ${answer.status}: ${JSON.stringify(answer.body)}`,
+    );
+  }
+  return emailId;
+}
+
 /** Polls `read` until `done` holds or `timeoutMs` passes; answers the last value read. */
 export async function waitFor<T>(
   read: () => Promise<T>,
@@ -155,7 +191,8 @@ export async function waitFor<T>(
   return value;
 }
 
-async function deleteNamespace(nc: NatsConnection, namespace: string): Promise<void> {
+/** Deletes every stream, KV bucket and object store of a test namespace. */
+export async function deleteNamespace(nc: NatsConnection, namespace: string): Promise<void> {
   const jsm = await jetstreamManager(nc);
   const upper = `${namespace.toUpperCase()}_`;
   for await (const info of jsm.streams.list()) {

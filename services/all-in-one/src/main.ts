@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { commonEnv, loadConfig } from '@ri/config';
+import { destinationsEnv } from '@ri/destinations';
 import { createLogger } from '@ri/logging';
 import { developmentSecret } from './dev-secrets.ts';
 import { connectOrStartNats } from './nats-server.ts';
@@ -10,6 +11,8 @@ import { startSystem } from './system.ts';
 const ROOT = resolve(import.meta.dirname, '../../..');
 const config = loadConfig({
   ...commonEnv,
+  // Development too allows no private mail server unless listed: set it to reach a local one.
+  ...destinationsEnv,
   NATS_URL: z.string().optional(),
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default(join(ROOT, '.data')),
@@ -35,6 +38,7 @@ const system = await startSystem({
   port: config.PORT,
   hostname: config.HOST,
   caFiles: config.MAIL_CA_FILE?.split(',').filter(Boolean) ?? [],
+  allowedPrivateHosts: config.ALLOWED_PRIVATE_HOSTS,
   replicas: config.NATS_STREAM_REPLICAS,
   namespace: config.NATS_NAMESPACE,
   logger,

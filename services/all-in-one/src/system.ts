@@ -1,12 +1,19 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startImapConnector } from '@ri/connector-imap';
+import { DestinationGuard } from '@ri/destinations';
 import { openJetStream } from '@ri/event-store';
 import { topology as topologyOf } from '@ri/events';
-import { createHs256Authenticator, signDevelopmentToken, startIdentityApi } from '@ri/identity-api';
+import {
+  createHs256Authenticator,
+  openLoginKeyStore,
+  signDevelopmentToken,
+  startIdentityApi,
+  startShredder,
+} from '@ri/identity-api';
 import type { Logger } from '@ri/logging';
 import { startProjection } from '@ri/projection';
 import { migrateToLatest, openDatabase } from '@ri/read-model';
-import { secretBoxFromConfig } from '@ri/secrets';
+import { openIdentityKeyring, secretBoxFromConfig } from '@ri/secrets';
 
 export interface SystemOptions {
   nc: NatsConnection;
@@ -18,6 +25,11 @@ export interface SystemOptions {
   port: number;
   hostname?: string;
   caFiles?: string[];
+  /**
+   * `ALLOWED_PRIVATE_HOSTS`: hostnames, addresses or CIDRs a mail server may resolve to
+   * although they are private. None by default: only public mail servers are reached.
+   */
+  allowedPrivateHosts?: string[];
   /** Time between two polls of a POP3 maildrop; the connector's default without it. */
   pop3PollMs?: number;
   replicas?: number;
@@ -46,6 +58,7 @@ export async function startSystem({
   port,
   hostname,
   caFiles = [],
+  allowedPrivateHosts = [],
   pop3PollMs,
   replicas = 1,
   namespace = '',
@@ -55,7 +68,8 @@ export async function startSystem({
   const { js, jsm, log } = await openJetStream(nc, { replicas, topology });
   const db = openDatabase(databaseUrl ? { url: databaseUrl } : { dataDir: pgliteDir });
   await migrateToLatest(db);
-  const secrets = secretBoxFromConfig(secretsMasterKey);
+  const master = secretBoxFromConfig(secretsMasterKey);
+  const secrets = await openIdentityKeyring(js, { master, topology, replicas });
   const projection = await startProjection({
     js,
     db,
@@ -68,6 +82,7 @@ export async function startSystem({
     jsm,
     log,
     secrets,
+    allowedPrivateHosts,
     caFiles,
     ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
     replicas,
@@ -80,7 +95,16 @@ export async function startSystem({
     log,
     db,
     secrets,
+    destinations: new DestinationGuard({ allowed: allowedPrivateHosts }),
+    logins: await openLoginKeyStore(js, { topology, replicas }),
     auth: createHs256Authenticator({ secret: jwtSecret }),
+    logger: logger.child({ service: 'identity-api' }),
+  });
+  const shredder = await startShredder({
+    js,
+    jsm,
+    topology,
+    keyring: secrets,
     logger: logger.child({ service: 'identity-api' }),
   });
   return {
@@ -88,6 +112,7 @@ export async function startSystem({
     token: (userId, ttlSeconds = 24 * 3600) => signDevelopmentToken(jwtSecret, userId, ttlSeconds),
     async stop() {
       await api.stop();
+      await shredder.stop();
       await connector.stop();
       await projection.stop();
       await db.destroy();
