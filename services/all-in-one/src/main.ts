@@ -18,6 +18,7 @@ const config = loadConfig({
   DATA_DIR: z.string().default(join(ROOT, '.data')),
   SECRETS_MASTER_KEY: z.string().optional(),
   AUTH_JWT_SECRET: z.string().min(32).optional(),
+  AUTH_JWKS_URL: z.string().url().optional(),
   MAIL_CA_FILE: z.string().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default('127.0.0.1'),
@@ -35,6 +36,7 @@ const system = await startSystem({
     config.SECRETS_MASTER_KEY ??
     developmentSecret(join(config.DATA_DIR, 'secrets-master-key'), 'master-key'),
   jwtSecret,
+  ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
   port: config.PORT,
   hostname: config.HOST,
   caFiles: config.MAIL_CA_FILE?.split(',').filter(Boolean) ?? [],

@@ -4,7 +4,7 @@ import { DestinationGuard } from '@ri/destinations';
 import { openJetStream } from '@ri/event-store';
 import { topology as topologyOf } from '@ri/events';
 import {
-  createHs256Authenticator,
+  createJwtAuthenticator,
   openLoginKeyStore,
   signDevelopmentToken,
   startIdentityApi,
@@ -22,6 +22,8 @@ export interface SystemOptions {
   pgliteDir?: string;
   secretsMasterKey: string;
   jwtSecret: string;
+  /** A key set whose RS256/ES256 tokens are accepted beside the development HS256 ones. */
+  jwksUrl?: string;
   port: number;
   hostname?: string;
   caFiles?: string[];
@@ -55,6 +57,7 @@ export async function startSystem({
   pgliteDir,
   secretsMasterKey,
   jwtSecret,
+  jwksUrl,
   port,
   hostname,
   caFiles = [],
@@ -97,7 +100,7 @@ export async function startSystem({
     secrets,
     destinations: new DestinationGuard({ allowed: allowedPrivateHosts }),
     logins: await openLoginKeyStore(js, { topology, replicas }),
-    auth: createHs256Authenticator({ secret: jwtSecret }),
+    auth: createJwtAuthenticator({ secret: jwtSecret, ...(jwksUrl ? { jwksUrl } : {}) }),
     logger: logger.child({ service: 'identity-api' }),
   });
   const shredder = await startShredder({

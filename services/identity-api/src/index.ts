@@ -1,9 +1,11 @@
 export {
   createHs256Authenticator,
+  createJwtAuthenticator,
   signDevelopmentToken,
   type AuthenticatedUser,
   type Authenticator,
   type Hs256AuthenticatorOptions,
+  type JwtAuthenticatorOptions,
 } from './auth/authenticator.ts';
 export type { SecretSealer } from './commands/create-identity.ts';
 export type { IdentityLog } from './commands/identity-log.ts';

@@ -6,7 +6,7 @@ import { createLogger } from '@ri/logging';
 import { migrateToLatest, openDatabase } from '@ri/read-model';
 import { openIdentityKeyring, secretBoxFromConfig } from '@ri/secrets';
 import { z } from 'zod';
-import { createHs256Authenticator } from './auth/authenticator.ts';
+import { createJwtAuthenticator } from './auth/authenticator.ts';
 import { openLoginKeyStore } from './commands/kv-login-key-store.ts';
 import { startIdentityApi } from './http/start-identity-api.ts';
 import { startShredder } from './shredding/shred-deleted-identities.ts';
@@ -16,15 +16,23 @@ const identityApiEnv = {
   ...databaseEnv,
   ...secretsEnv,
   ...destinationsEnv,
-  /** HMAC secret of the bearer tokens; HS256 wants at least 256 bits. */
-  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /** HMAC secret of HS256 bearer tokens; HS256 wants at least 256 bits. */
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Key set of an identity provider whose RS256 or ES256 tokens are accepted. */
+  AUTH_JWKS_URL: z.string().url().optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().min(1).default('0.0.0.0'),
 };
 
 function readConfig() {
   try {
-    return loadConfig(identityApiEnv);
+    const config = loadConfig(identityApiEnv);
+    if (!config.AUTH_JWT_SECRET && !config.AUTH_JWKS_URL) {
+      throw new ConfigError(
+        'invalid configuration:\n  AUTH_JWT_SECRET or AUTH_JWKS_URL is required',
+      );
+    }
+    return config;
   } catch (err) {
     // The message names each bad variable; a stack trace would only bury it.
     if (!(err instanceof ConfigError)) throw err;
@@ -40,7 +48,10 @@ const logger = createLogger({ name: 'identity-api', level: config.LOG_LEVEL });
 // 1. Everything that can be wrong in configuration fails here, before any connection opens.
 const master = secretBoxFromConfig(config.SECRETS_MASTER_KEY);
 const destinations = new DestinationGuard({ allowed: config.ALLOWED_PRIVATE_HOSTS });
-const auth = createHs256Authenticator({ secret: config.AUTH_JWT_SECRET });
+const auth = createJwtAuthenticator({
+  ...(config.AUTH_JWT_SECRET ? { secret: config.AUTH_JWT_SECRET } : {}),
+  ...(config.AUTH_JWKS_URL ? { jwksUrl: config.AUTH_JWKS_URL } : {}),
+});
 const natsTopology = topology(config.NATS_NAMESPACE);
 
 // 2. The event log, creating the streams if this is the first service up.

@@ -20,6 +20,17 @@ describe('HS256 authenticator', () => {
     await expect(auth.verify(token)).resolves.toEqual({ userId: 'user-42' });
   });
 
+  it('remembers a verified token only until it expires', async () => {
+    let clock = Date.now();
+    const timed = createHs256Authenticator({ secret: SECRET, now: () => new Date(clock) });
+    const token = await signDevelopmentToken(SECRET, 'user-7', 60);
+    await expect(timed.verify(token)).resolves.toEqual({ userId: 'user-7' });
+    await expect(timed.verify(token)).resolves.toEqual({ userId: 'user-7' });
+    clock += 120_000;
+    const failure = await timed.verify(token).catch((err: unknown) => err);
+    expect((failure as ApiError).code).toBe('UNAUTHENTICATED');
+  });
+
   it('rejects a token signed with another secret', async () => {
     const token = await signDevelopmentToken('another-secret-that-is-long-enough-99', 'u', 60);
     await expectUnauthenticated(token, /signature/);
