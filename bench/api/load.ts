@@ -1,11 +1,12 @@
-import autocannon from 'autocannon';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 export interface LoadOptions {
   url: string;
   connections: number;
   durationSeconds: number;
-  /** Gives each request its headers; called per request, so each may be another user's. */
-  headers?: () => Record<string, string>;
+  /** A JSON file of bearer tokens; each request picks one at random, so another user. */
+  tokensFile?: string;
 }
 
 export interface LoadResult {
@@ -16,36 +17,19 @@ export interface LoadResult {
   errors: number;
 }
 
-/** Runs autocannon against one URL and keeps the figures the report compares. */
-export async function runLoad({
-  url,
-  connections,
-  durationSeconds,
-  headers,
-}: LoadOptions): Promise<LoadResult> {
-  const result = await autocannon({
-    url,
-    connections,
-    duration: durationSeconds,
-    requests: [
-      {
-        method: 'GET',
-        ...(headers
-          ? {
-              setupRequest: (request) => ({
-                ...request,
-                headers: { ...request.headers, ...headers() },
-              }),
-            }
-          : {}),
+const LOAD_PROCESS = fileURLToPath(new URL('./load-process.ts', import.meta.url));
+
+/** Runs autocannon, in a process of its own, against one URL. */
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', LOAD_PROCESS, JSON.stringify(options)],
+      { maxBuffer: 1 << 20 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`load process failed: ${stderr}`, { cause: err }));
+        else resolve(JSON.parse(stdout) as LoadResult);
       },
-    ],
+    );
   });
-  return {
-    requestsPerSecond: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    non2xx: result.non2xx,
-    errors: result.errors,
-  };
 }

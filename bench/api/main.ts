@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
+import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { connectNats, openJetStream } from '@ri/event-store';
 import { topology } from '@ri/events';
@@ -11,6 +12,7 @@ import {
   startIdentityApi,
 } from '@ri/identity-api';
 import { createLogger } from '@ri/logging';
+import { openDatabase } from '@ri/read-model';
 import { createTestDatabase } from '@ri/read-model/testing';
 import { generateMasterKey, openIdentityKeyring, secretBoxFromConfig } from '@ri/secrets';
 import { startBareServer } from './bare-server.ts';
@@ -51,11 +53,13 @@ try {
   const userIds = benchUserIds(users);
   const tokens = await Promise.all(userIds.map((id) => signDevelopmentToken(jwtSecret, id)));
 
-  // 2. Both servers; the bare one answers a page as the API serves it.
+  // 2. Both servers; the bare one answers a page as the API serves it. The API gets a pool
+  // as wide as the load, as a deployment would give it.
+  const apiDb = openDatabase({ url: database.url, maxConnections: connections });
   const api = await startIdentityApi({
     port: 0,
     log,
-    db: database.db,
+    db: apiDb,
     secrets: await openIdentityKeyring(js, {
       master: secretBoxFromConfig(generateMasterKey('bench')),
       topology: natsTopology,
@@ -71,24 +75,24 @@ try {
   const page = await sample.json();
   const bare = await startBareServer(page);
 
-  const randomUser = () => ({
-    Authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)]}`,
-  });
-  const load = (url: string, seconds: number, headers?: () => Record<string, string>) =>
-    runLoad({ url, connections, durationSeconds: seconds, ...(headers ? { headers } : {}) });
+  const tokensFile = join(tmpdir(), `bench-api-tokens-${process.pid}.json`);
+  writeFileSync(tokensFile, JSON.stringify(tokens));
+  const load = (url: string, seconds: number, withTokens = false) =>
+    runLoad({ url, connections, durationSeconds: seconds, ...(withTokens ? { tokensFile } : {}) });
 
   // 3. Warm both up (JIT, connection pool), then measure one after the other.
   await load(bare.url, WARM_UP_SECONDS);
-  await load(`${api.url}/v1/remote-identities`, WARM_UP_SECONDS, randomUser);
+  await load(`${api.url}/v1/remote-identities`, WARM_UP_SECONDS, true);
   const loadBefore = loadavg()[0] ?? 0;
   const bareResult = await load(bare.url, durationSeconds);
-  const apiResult = await load(`${api.url}/v1/remote-identities`, durationSeconds, randomUser);
+  const apiResult = await load(`${api.url}/v1/remote-identities`, durationSeconds, true);
 
   printReport({ bareResult, apiResult, loadBefore });
   await api.stop();
   await bare.stop();
   process.exitCode = apiResult.non2xx + apiResult.errors > 0 ? 1 : 0;
 } finally {
+  rmSync(join(tmpdir(), `bench-api-tokens-${process.pid}.json`), { force: true });
   const loginBucket = `KV_${natsTopology.bucket('identity-logins')}`;
   const keyBucket = `KV_${natsTopology.bucket('identity-keys')}`;
   const streams = [natsTopology.identityStream, natsTopology.mailStream, loginBucket, keyBucket];

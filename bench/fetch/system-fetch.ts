@@ -21,7 +21,8 @@ export interface SystemFetchResult {
   cpu: number;
 }
 
-const USER = 'bench-user';
+// A user per round: one user may register a login on a server only once.
+let rounds = 0;
 /** Short enough that polling adds little to the figure, long enough not to flood the API. */
 const POLL_MS = 10;
 const TIMEOUT_MS = 10 * 60_000;
@@ -37,14 +38,15 @@ export async function timeSystemFetch(
   dataset: readonly DatasetMessage[],
 ): Promise<SystemFetchResult> {
   const expected = dataset.length;
+  const user = `bench-user-${++rounds}`;
   // Outside the measured span: the identity is created on an email of the user's contact.
-  const emailId = await createEmailSubObject(system, USER);
+  const emailId = await createEmailSubObject(system, user);
   // The whole system runs in this process, so its load shows whether Node is the bottleneck.
   const loopBefore = performance.eventLoopUtilization();
   const cpuBefore = process.cpuUsage();
   const startedAt = Date.now();
   const started = performance.now();
-  const created = await system.call(USER, 'POST', '/v1/remote-identities', {
+  const created = await system.call(user, 'POST', '/v1/remote-identities', {
     identity_type: 'email',
     identity_id: emailId,
     params: {
@@ -60,10 +62,10 @@ export async function timeSystemFetch(
   if (created.status !== 201) throw new Error(`POST answered ${created.status}`);
   const identityId = created.body.remote_identity_id as string;
   const path = `/v1/remote-identities/${identityId}`;
-  const patched = await system.call(USER, 'PATCH', path, { connection_required: true });
+  const patched = await system.call(user, 'PATCH', path, { connection_required: true });
   if (patched.status !== 200) throw new Error(`PATCH answered ${patched.status}`);
   await waitFor(
-    () => system.call(USER, 'GET', path),
+    () => system.call(user, 'GET', path),
     ({ body }) => {
       // A wrong count or an error will never turn into success: fail now, not at the timeout.
       if (body?.last_error) throw new VerificationError(`fetch failed: ${body.last_error.code}`);
@@ -77,15 +79,15 @@ export async function timeSystemFetch(
   const ms = performance.now() - started;
   const seenAt = Date.now();
   const eventLoop = performance.eventLoopUtilization(loopBefore).utilization;
-  const { user, system: kernel } = process.cpuUsage(cpuBefore);
-  const cpu = (user + kernel) / 1000 / ms;
+  const { user: userCpu, system: kernel } = process.cpuUsage(cpuBefore);
+  const cpu = (userCpu + kernel) / 1000 / ms;
 
   await verifyPublished(system, identityId, dataset);
   const events = await system.events(identityId);
   const phases = phasesOf(events, startedAt, seenAt);
   let bytes = 0;
   for (const event of events) if (event.type === 'FetchCompleted') bytes += event.data.bytes;
-  await disconnect(system, path);
+  await disconnect(system, path, user);
   return { ms, identityId, phases, bytes, eventLoop, cpu };
 }
 
@@ -117,11 +119,11 @@ async function verifyPublished(
   }
 }
 
-async function disconnect(system: TestSystem, path: string): Promise<void> {
-  const answer = await system.call(USER, 'PATCH', path, { connection_required: false });
+async function disconnect(system: TestSystem, path: string, user: string): Promise<void> {
+  const answer = await system.call(user, 'PATCH', path, { connection_required: false });
   if (answer.status !== 200) throw new Error(`disconnecting PATCH answered ${answer.status}`);
   await waitFor(
-    () => system.call(USER, 'GET', path),
+    () => system.call(user, 'GET', path),
     ({ body }) => body?.connected === false,
     { intervalMs: POLL_MS, what: 'the identity disconnected' },
   );
