@@ -13,6 +13,10 @@ export type FetchMethod = z.infer<typeof fetchMethodSchema>;
  * user gave except secrets, which travel sealed beside them. Keys follow the design, including
  * its spelling `incomming_mail_server`.
  */
+/** Bounds of `polling_interval`, in seconds: no faster than a minute, no slower than a day. */
+export const POLLING_INTERVAL_MIN = 60;
+export const POLLING_INTERVAL_MAX = 86_400;
+
 export const emailParamsSchema = z
   .object({
     login: z.string().min(1).max(320),
@@ -20,6 +24,16 @@ export const emailParamsSchema = z
     incomming_mail_server: z.string().min(1).max(253),
     mail_port: z.number().int().min(1).max(65535),
     fetch_method: fetchMethodSchema,
+    /**
+     * Seconds between two polls of what cannot push (a POP3 maildrop); absent: the
+     * connector's default.
+     */
+    polling_interval: z
+      .number()
+      .int()
+      .min(POLLING_INTERVAL_MIN)
+      .max(POLLING_INTERVAL_MAX)
+      .optional(),
   })
   .strict();
 

@@ -94,7 +94,9 @@ export class Pop3Session extends SessionBase<Pop3SessionDeps> implements MailSes
       await this.pollOnce();
     }
     if (this.connected) {
-      this.timer = setTimeout(() => this.fetchSoon(), this.deps.pop3PollMs);
+      const chosen = this.identity.params.polling_interval;
+      const everyMs = chosen === undefined ? this.deps.pop3PollMs : chosen * 1000;
+      this.timer = setTimeout(() => this.fetchSoon(), everyMs);
       // A pending poll must not keep a stopping process alive.
       this.timer.unref();
     }

@@ -45,6 +45,16 @@ describe('parseCreateCommand', () => {
     expect(command.connection_required).toBe(false);
   });
 
+  it('accepts a polling interval from a minute to a day, in seconds', () => {
+    expect(parseCreateCommand(createBody({ polling_interval: '600' })).params).toMatchObject({
+      polling_interval: 600,
+    });
+    for (const bad of [59, 86_401, 1.5, 'soon']) {
+      const error = failure(() => parseCreateCommand(createBody({ polling_interval: bad })));
+      expect(error.errors?.map((e) => e.path)).toEqual(['/params/polling_interval']);
+    }
+  });
+
   it('accepts incoming_mail_server and stores it under the design spelling', () => {
     const params = withoutKey(VALID_PARAMS, 'incomming_mail_server');
     const command = parseCreateCommand({

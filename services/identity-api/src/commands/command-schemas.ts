@@ -1,5 +1,11 @@
 import { z } from '@hono/zod-openapi';
-import { fetchMethodSchema, type EmailParams, type IdentityType } from '@ri/events';
+import {
+  fetchMethodSchema,
+  POLLING_INTERVAL_MAX,
+  POLLING_INTERVAL_MIN,
+  type EmailParams,
+  type IdentityType,
+} from '@ri/events';
 import { validate } from '../problems/validation.ts';
 import { CONTROL_CHARACTERS, LONE_SURROGATE } from '../storable-text.ts';
 import { identityTypeSchema, refuseUnsupportedIdentityType } from './identity-type.ts';
@@ -27,7 +33,19 @@ const EMAIL_PARAM_KEYS = [
   'incomming_mail_server',
   'mail_port',
   'fetch_method',
+  'polling_interval',
 ] as const satisfies readonly (keyof EmailParams)[];
+
+const INTERVAL_MESSAGE = `must be a whole number of seconds from ${POLLING_INTERVAL_MIN} to ${POLLING_INTERVAL_MAX}`;
+// Seconds, given as a number or a numeric string like the port.
+const pollingIntervalSchema = z.preprocess(
+  (value) => (typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : value),
+  z
+    .number({ error: INTERVAL_MESSAGE })
+    .int(INTERVAL_MESSAGE)
+    .min(POLLING_INTERVAL_MIN, INTERVAL_MESSAGE)
+    .max(POLLING_INTERVAL_MAX, INTERVAL_MESSAGE),
+);
 
 const PORT_MESSAGE = 'must be an integer from 1 to 65535 (number or numeric string)';
 
@@ -100,6 +118,7 @@ const createParamsSchema = z.preprocess(
       incoming_mail_server: aliasSchema,
       mail_port: portSchema,
       fetch_method: fetchMethodSchema,
+      polling_interval: pollingIntervalSchema.optional(),
     })
     .strict(),
 );
@@ -115,6 +134,7 @@ const patchParamsSchema = z.preprocess(
       incoming_mail_server: aliasSchema,
       mail_port: portSchema.optional(),
       fetch_method: fetchMethodSchema.optional(),
+      polling_interval: pollingIntervalSchema.optional(),
     })
     .strict(),
 );
@@ -149,10 +169,18 @@ export function parseCreateCommand(body: unknown): CreateIdentityCommand {
 export function toCreateCommand(parsed: z.output<typeof createBodySchema>): CreateIdentityCommand {
   refuseUnsupportedIdentityType(parsed);
   const { login, mail_protocol, incomming_mail_server, mail_port, fetch_method } = parsed.params;
+  const { polling_interval } = parsed.params;
   return {
     identity_type: parsed.identity_type,
     identity_id: parsed.identity_id,
-    params: { login, mail_protocol, incomming_mail_server, mail_port, fetch_method },
+    params: {
+      login,
+      mail_protocol,
+      incomming_mail_server,
+      mail_port,
+      fetch_method,
+      ...(polling_interval === undefined ? {} : { polling_interval }),
+    },
     password: parsed.params.password,
     connection_required: parsed.connection_required ?? false,
   };

@@ -50,6 +50,12 @@ describe('decideUpdate', () => {
     expect(decideUpdate(state, { cancel_fetch_required: false })).toEqual([]);
   });
 
+  it('records a new polling interval as a params change', () => {
+    const [event] = decideUpdate(givenIdentity(), { params: { polling_interval: 600 } });
+    expect(event?.type).toBe('RemoteIdentityUpdated');
+    expect(event?.data).toMatchObject({ params: { polling_interval: 600 } });
+  });
+
   it('requests the connection again when asked again, to retry or resume', () => {
     const state = givenIdentity({ connection_required: true });
     expect(types(decideUpdate(state, { connection_required: true }))).toEqual([

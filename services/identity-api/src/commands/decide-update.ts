@@ -72,6 +72,7 @@ function sameParams(a: EmailParams, b: EmailParams): boolean {
     a.mail_protocol === b.mail_protocol &&
     a.incomming_mail_server === b.incomming_mail_server &&
     a.mail_port === b.mail_port &&
-    a.fetch_method === b.fetch_method
+    a.fetch_method === b.fetch_method &&
+    a.polling_interval === b.polling_interval
   );
 }

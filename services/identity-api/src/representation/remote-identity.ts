@@ -54,6 +54,9 @@ function publicParams(params: Record<string, unknown>): PublicParams {
     incomming_mail_server: String(params.incomming_mail_server ?? ''),
     mail_port: String(params.mail_port ?? ''),
     fetch_method: String(params.fetch_method ?? ''),
+    ...(typeof params.polling_interval === 'number'
+      ? { polling_interval: String(params.polling_interval) }
+      : {}),
   };
 }
 

@@ -12,6 +12,10 @@ export const publicParamsSchema = z
     incomming_mail_server: z.string().openapi({ description: "The design's spelling." }),
     mail_port: z.string().openapi({ description: 'A string, as the design shows it.' }),
     fetch_method: z.string().openapi({ examples: ['from_now', 'from_beginning'] }),
+    polling_interval: z
+      .string()
+      .optional()
+      .openapi({ description: 'Seconds between two polls, when the user chose them.' }),
   })
   .openapi('EmailParams', { description: 'Never holds a secret.' });
 
