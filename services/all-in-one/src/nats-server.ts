@@ -26,7 +26,7 @@ export async function connectOrStartNats(
   const target = url ?? DEFAULT_URL;
   const first = await tryConnect(target);
   if (first) return { nc: first, child: undefined };
-  if (url) throw new Error(`cannot reach NATS at NATS_URL=${url}`);
+  if (url) throw new Error(`cannot reach NATS at NATS_URL=${withoutCredentials(url)}`);
   if (spawnSync('nats-server', ['--version']).error) {
     throw new Error(
       'nothing listens on nats://127.0.0.1:4222 and nats-server is not on the PATH: install it ' +
@@ -56,4 +56,9 @@ async function tryConnect(url: string): Promise<NatsConnection | undefined> {
   } catch {
     return undefined;
   }
+}
+
+// A URL may carry a user and password; an error message must not.
+function withoutCredentials(url: string): string {
+  return url.replace(/\/\/[^@/]*@/g, '//***@');
 }
