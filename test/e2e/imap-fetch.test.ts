@@ -142,6 +142,26 @@ describe('an IMAP remote identity, end to end', () => {
     );
   });
 
+  it('fetches with since: only what the server received since that day, then new mail', async () => {
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const id = await createIdentity(imapParams({ fetch_method: `since:${tomorrow}` }));
+    await waitFor(
+      () => identity(id),
+      (a) => a.body?.connected === true && a.body?.is_fetching === false,
+      { what: 'connected and idle' },
+    );
+    expect((await identity(id)).body.messages_fetched).toBe(0);
+    expect((await identity(id)).body.params.fetch_method).toBe(`since:${tomorrow}`);
+
+    await appendMessage(dovecot, dataset[1]!.text);
+    await waitFor(
+      () => identity(id),
+      (a) => a.body?.messages_fetched === 1 && a.body?.is_fetching === false,
+      { what: 'the new message fetched' },
+    );
+    expect(await readPublishedMail(system, id)).toHaveLength(1);
+  });
+
   it('publishes a message larger than the NATS payload limit through the object store', async () => {
     const id = await createIdentity(imapParams({ fetch_method: 'from_now' }));
     await waitFor(

@@ -5,8 +5,30 @@ export const identityTypeSchema = z.enum(IDENTITY_TYPES);
 export type IdentityType = z.infer<typeof identityTypeSchema>;
 
 export const FETCH_METHODS = ['from_now', 'from_beginning'] as const;
-export const fetchMethodSchema = z.enum(FETCH_METHODS);
-export type FetchMethod = z.infer<typeof fetchMethodSchema>;
+/** `from_now`, `from_beginning`, or `since:<ISO 8601 date>`: mail received since that day. */
+export type FetchMethod = (typeof FETCH_METHODS)[number] | `since:${string}`;
+
+const SINCE = /^since:(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** The date of a `since:` fetch method, or undefined for the others. */
+export function sinceDate(method: string): Date | undefined {
+  if (!SINCE.test(method)) return undefined;
+  const date = new Date(method.slice('since:'.length));
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function isFetchMethod(value: unknown): value is FetchMethod {
+  if (typeof value !== 'string') return false;
+  return (FETCH_METHODS as readonly string[]).includes(value) || sinceDate(value) !== undefined;
+}
+
+// A refined string rather than a custom type, so that OpenAPI generation can describe it.
+export const fetchMethodSchema = z
+  .string()
+  .refine(
+    isFetchMethod,
+    'must be from_now, from_beginning or since:<ISO 8601 date>',
+  ) as unknown as z.ZodType<FetchMethod, string>;
 
 /**
  * The provider parameters as they are kept in events and served by the API: everything the
@@ -35,6 +57,11 @@ export const emailParamsSchema = z
       .max(POLLING_INTERVAL_MAX)
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.mail_protocol !== 'POP3' || sinceDate(p.fetch_method) === undefined, {
+    // POP3 cannot search by date: honouring since: would mean fetching every message first.
+    message: 'since: needs IMAP; POP3 can fetch from_now or from_beginning',
+    path: ['fetch_method'],
+  });
 
 export type EmailParams = z.infer<typeof emailParamsSchema>;

@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow';
-import type { FetchMethod } from '@ri/events';
+import { sinceDate, type FetchMethod } from '@ri/events';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { FetchOutcome, ProgressReporter } from './fetch-runner.ts';
 import type { FetchedMail, MailPublisher } from './mail-publisher.ts';
@@ -51,6 +51,8 @@ export async function syncMailbox({
     const uidValidity = String(box.uidValidity);
     const uidNext = Number(box.uidNext);
     let checkpoint = await checkpoints.get(identityId, mailbox);
+    // A since: fetch publishes, at first sight only, the messages the server dates since then.
+    const since = !checkpoint ? sinceDate(fetchMethod) : undefined;
     if (!checkpoint || checkpoint.uid_validity !== uidValidity) {
       // 1. First sight of this mailbox (or a new UIDVALIDITY): decide where publishing starts.
       // LIMITATION: a changed UIDVALIDITY republishes the whole mailbox under new message ids;
@@ -77,7 +79,12 @@ export async function syncMailbox({
     if (box.exists === 0) return result;
 
     // 2. List the new UIDs; `n:*` also matches the highest UID when it is below n.
-    const found = await client.search({ uid: `${checkpoint.last_uid + 1}:*` }, { uid: true });
+    // LIMITATION: a since: fetch cut short by a crash goes on with every UID above its
+    // checkpoint, older dates included.
+    const query = since
+      ? { since, uid: `${checkpoint.last_uid + 1}:*` }
+      : { uid: `${checkpoint.last_uid + 1}:*` };
+    const found = await client.search(query, { uid: true });
     const uids = (found || []).filter((uid) => uid > result.lastUid).sort((a, b) => a - b);
 
     // 3. Fetch chunk by chunk and publish in batches through a window. Publishing a batch
@@ -99,9 +106,9 @@ export async function syncMailbox({
         result.fetched += 1;
         result.bytes += mail.source.length;
       });
-    const saveCheckpoint = async (): Promise<void> => {
-      const confirmed = window.confirmed;
-      if (confirmed === undefined || confirmed <= result.lastUid) return;
+    const saveCheckpoint = async (floor = 0): Promise<void> => {
+      const confirmed = Math.max(window.confirmed ?? 0, floor);
+      if (confirmed <= result.lastUid) return;
       result.lastUid = confirmed;
       // Everything confirmed above the old checkpoint counts, duplicates included: they were
       // published before a crash that kept them out of the total.
@@ -119,7 +126,7 @@ export async function syncMailbox({
     try {
       for (let i = 0; i < uids.length && !result.cancelled; i += chunkSize) {
         const chunk = uids.slice(i, i + chunkSize);
-        const range = `${chunk[0]}:${chunk[chunk.length - 1]}`;
+        const range = sequenceSet(chunk);
         const query = { uid: true, source: true, flags: true } as const;
         for await (const msg of client.fetch(range, query, { uid: true })) {
           // imapflow waits for each message to be consumed before parsing the next, so leaving
@@ -138,6 +145,8 @@ export async function syncMailbox({
         await saveCheckpoint();
       }
       await window.drain();
+      // A since: pass has considered every message there at first sight, published or not.
+      if (since && !result.cancelled) await saveCheckpoint(uidNext - 1);
     } finally {
       // Even when a publication failed, what was confirmed before it is kept.
       await saveCheckpoint();
@@ -146,4 +155,16 @@ export async function syncMailbox({
   } finally {
     lock.release();
   }
+}
+
+/** UIDs in ascending order as an IMAP sequence set, with runs folded into ranges. */
+export function sequenceSet(uids: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < uids.length;) {
+    let j = i;
+    while (j + 1 < uids.length && uids[j + 1] === uids[j]! + 1) j += 1;
+    parts.push(i === j ? `${uids[i]}` : `${uids[i]}:${uids[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
 }

@@ -1,12 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import {
+  emailParamsSchema,
   fetchMethodSchema,
   POLLING_INTERVAL_MAX,
   POLLING_INTERVAL_MIN,
   type EmailParams,
   type IdentityType,
 } from '@ri/events';
-import { validate } from '../problems/validation.ts';
+import { fieldErrors, validate, validationError } from '../problems/validation.ts';
 import { CONTROL_CHARACTERS, LONE_SURROGATE } from '../storable-text.ts';
 import { identityTypeSchema, refuseUnsupportedIdentityType } from './identity-type.ts';
 
@@ -170,17 +171,21 @@ export function toCreateCommand(parsed: z.output<typeof createBodySchema>): Crea
   refuseUnsupportedIdentityType(parsed);
   const { login, mail_protocol, incomming_mail_server, mail_port, fetch_method } = parsed.params;
   const { polling_interval } = parsed.params;
+  const params: EmailParams = {
+    login,
+    mail_protocol,
+    incomming_mail_server,
+    mail_port,
+    fetch_method,
+    ...(polling_interval === undefined ? {} : { polling_interval }),
+  };
+  // Each field passed alone; the whole must also pass the rules across fields that events keep.
+  const whole = emailParamsSchema.safeParse(params);
+  if (!whole.success) throw validationError(fieldErrors(whole.error.issues, ['params']));
   return {
     identity_type: parsed.identity_type,
     identity_id: parsed.identity_id,
-    params: {
-      login,
-      mail_protocol,
-      incomming_mail_server,
-      mail_port,
-      fetch_method,
-      ...(polling_interval === undefined ? {} : { polling_interval }),
-    },
+    params,
     password: parsed.params.password,
     connection_required: parsed.connection_required ?? false,
   };
