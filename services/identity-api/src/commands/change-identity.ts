@@ -4,6 +4,7 @@ import { evolveIdentity, newEvent, type IdentityState, type RemoteIdentityEvent 
 import { ApiError } from '../problems/api-error.ts';
 import type { PendingEvent } from './decide-update.ts';
 import { loadIdentity, onLog, type IdentityLog } from './identity-log.ts';
+import { pauseAfterConflict } from './conflict-pause.ts';
 
 /** A client's condition on the identity's version, from `If-Match`. */
 export interface VersionPrecondition {
@@ -27,7 +28,7 @@ export interface ChangeIdentityOptions extends EventMetadata {
   precondition?: VersionPrecondition;
   /** Runs before each decided event is appended, on the state it is appended to; may refuse. */
   beforeAppend?: (state: IdentityState, pending: PendingEvent) => Promise<void>;
-  /** Reads and decisions before giving up on a busy identity; 5 by default. */
+  /** Reads and decisions before giving up on a busy identity; 10 by default. */
   maxAttempts?: number;
 }
 
@@ -54,7 +55,7 @@ export async function changeIdentity({
   decide,
   precondition,
   beforeAppend,
-  maxAttempts = 5,
+  maxAttempts = 10,
   ...metadata
 }: ChangeIdentityOptions): Promise<ChangeIdentityResult> {
   const appended: RemoteIdentityEvent[] = [];
@@ -81,6 +82,7 @@ export async function changeIdentity({
       return { state, history, sequence, appended };
     } catch (err) {
       if (!(err instanceof VersionConflictError)) throw err;
+      await pauseAfterConflict(attempt);
     }
   }
   throw new ApiError(

@@ -55,6 +55,20 @@ describe('parseCreateCommand', () => {
     }
   });
 
+  it('rejects a server given as a URL, with a port or a user part', () => {
+    for (const server of ['imap://a.example', 'a.example:993', 'u@a.example', 'a..example']) {
+      const error = failure(() =>
+        parseCreateCommand(createBody({ incomming_mail_server: server })),
+      );
+      expect(error.errors?.map((e) => e.path)).toEqual(['/params/incomming_mail_server']);
+    }
+    for (const server of ['imap.example.org', '203.0.113.7', '2001:db8::1']) {
+      expect(
+        parseCreateCommand(createBody({ incomming_mail_server: server })).params,
+      ).toMatchObject({ incomming_mail_server: server });
+    }
+  });
+
   it('accepts incoming_mail_server and stores it under the design spelling', () => {
     const params = withoutKey(VALID_PARAMS, 'incomming_mail_server');
     const command = parseCreateCommand({

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from '@hono/zod-openapi';
 import {
   emailParamsSchema,
@@ -68,10 +69,18 @@ const passwordSchema = z
   .max(1024)
   .refine((value) => !LONE_SURROGATE.test(value), 'must be well-formed Unicode');
 const protocolSchema = z.enum(['IMAP', 'POP3']);
+// A host name of letters, digits and hyphens in dot-separated labels, or an IP literal; a
+// URL, a port or a user part is refused here rather than failing later in the connector.
+const HOST_NAME =
+  /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 const serverSchema = z
   .string()
   .trim()
   .pipe(text(253))
+  .refine(
+    (value) => HOST_NAME.test(value) || isIP(value) !== 0,
+    'must be a host name or an IP address, without scheme, port or user',
+  )
   .openapi({ type: 'string', minLength: 1, maxLength: 253 });
 // The design shows ports as strings; accept both forms and keep a number in events.
 const portSchema = z

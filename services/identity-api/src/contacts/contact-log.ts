@@ -12,6 +12,7 @@ import type { EventMetadata } from '../commands/change-identity.ts';
 import { onLog, type IdentityLog } from '../commands/identity-log.ts';
 import { ApiError } from '../problems/api-error.ts';
 import { contactNotFound } from './contact-id.ts';
+import { pauseAfterConflict } from '../commands/conflict-pause.ts';
 
 /** A contact event decided but not yet in the log. */
 export type PendingContactEvent = {
@@ -42,7 +43,7 @@ export interface ChangeContactOptions extends EventMetadata {
   contactId: string;
   /** Decides from the current state; called again after every version conflict. */
   decide: (state: ContactState | undefined) => PendingContactEvent[];
-  /** Reads and decisions before giving up; 5 by default. */
+  /** Reads and decisions before giving up; 10 by default. */
   maxAttempts?: number;
 }
 
@@ -63,7 +64,7 @@ export async function changeContact({
   log,
   contactId,
   decide,
-  maxAttempts = 5,
+  maxAttempts = 10,
   ...metadata
 }: ChangeContactOptions): Promise<ChangeContactResult> {
   const appended: ContactEvent[] = [];
@@ -81,6 +82,7 @@ export async function changeContact({
       return { before: loaded.state, after: state, sequence, appended };
     } catch (err) {
       if (!(err instanceof VersionConflictError)) throw err;
+      await pauseAfterConflict(attempt);
     }
   }
   throw new ApiError(

@@ -34,6 +34,22 @@ function text(max: number) {
 // cannot be one.
 const MAIL_ADDRESS = /^[^@\s]+@[^@\s]+$/;
 
+/** Mail providers that have a connector of their own; any other mail is generic IMAP/POP3. */
+export const EMAIL_PROVIDERS = ['gmail'] as const;
+
+// An email's provider routes it to a connector, so only providers that have one are taken;
+// the other kinds have no connector yet and keep the general form of a provider name.
+function providerSchema(kind: ContactSubObjectKind) {
+  if (kind === 'email') {
+    return z.string().refine((value) => (EMAIL_PROVIDERS as readonly string[]).includes(value), {
+      message: `must be one of ${EMAIL_PROVIDERS.join(', ')}, or null for a generic server`,
+    });
+  }
+  return z
+    .string()
+    .regex(PROVIDER, `must match ${PROVIDER.source}, or be null for a generic server`);
+}
+
 function subObjectBodySchema(kind: ContactSubObjectKind) {
   const address =
     kind === 'email' ? text(320).regex(MAIL_ADDRESS, 'must be a mail address') : text(320);
@@ -46,9 +62,7 @@ function subObjectBodySchema(kind: ContactSubObjectKind) {
         .nullable()
         .optional()
         .openapi({ examples: ['work', 'home', 'other'] }),
-      provider: z
-        .string()
-        .regex(PROVIDER, `must match ${PROVIDER.source}, or be null for a generic server`)
+      provider: providerSchema(kind)
         .nullable()
         .optional()
         .openapi({
