@@ -129,6 +129,25 @@ describe('POST /v1/remote-identities on a contact sub-object', () => {
     expect(await problemOf(response)).toMatchObject({ code: 'IDENTITY_SUBOBJECT_NOT_FOUND' });
   });
 
+  it('refuses to remove a sub-object while an identity is registered on it', async () => {
+    await putContactEmail(harness, { as: 'wes', emailId: 'busy' });
+    const created = await harness.call('POST', '/v1/remote-identities', {
+      as: 'wes',
+      json: { identity_type: 'email', identity_id: 'busy', params: { ...params, login: 'wes' } },
+    });
+    expect(created.status).toBe(201);
+    const { remote_identity_id: id } = (await created.json()) as { remote_identity_id: string };
+    const path = `/v1/contacts/me/emails/busy`;
+    const refused = await harness.call('DELETE', path, { as: 'wes' });
+    expect(refused.status).toBe(409);
+    expect(await problemOf(refused)).toMatchObject({ code: 'SUBOBJECT_IN_USE' });
+
+    expect(
+      (await harness.call('DELETE', `/v1/remote-identities/${id}`, { as: 'wes' })).status,
+    ).toBe(204);
+    expect((await harness.call('DELETE', path, { as: 'wes' })).status).toBe(204);
+  });
+
   it("takes the sub-object's provider at creation", async () => {
     await putContactEmail(harness, {
       as: 'vera',

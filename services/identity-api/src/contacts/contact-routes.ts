@@ -33,7 +33,7 @@ import {
   decideSetSubObject,
   subObjectNotFound,
 } from './decide-contact.ts';
-import { followSubObject } from './identity-provider.ts';
+import { followSubObject, liveIdentitiesOn } from './identity-provider.ts';
 
 /**
  * Registers the contact routes on the API: reads from the read model, writes to the contact's
@@ -141,6 +141,17 @@ function registerSubObjectRoutes(
     const contactId = resolveContactId(c.req.param('contact_id') ?? '', userId);
     const id = c.req.param(idField) ?? '';
     if (!isSubObjectId(id)) throw subObjectNotFound(kind, id);
+    // An identity on a removed sub-object would point at nothing and silently follow whatever
+    // is later put under the same id.
+    // LIMITATION: checked before the removal is appended, so an identity registered in between
+    // can still be left bound; its creation re-reads the contact but not this removal.
+    const inUse = await liveIdentitiesOn(log, contactId, userId, kind, id);
+    if (inUse.length > 0) {
+      throw new ApiError(
+        'SUBOBJECT_IN_USE',
+        `Remote identities ${inUse.join(', ')} are registered on this ${kind}; delete them first.`,
+      );
+    }
     const result = await changeContact({
       log,
       contactId,

@@ -1,8 +1,14 @@
-import { findSubObject, type ContactState, type ContactSubObjectKind } from '@ri/events';
+import {
+  findSubObject,
+  foldIdentity,
+  type ContactState,
+  type ContactSubObjectKind,
+} from '@ri/events';
 import { changeIdentity, type EventMetadata } from '../commands/change-identity.ts';
-import type { IdentityLog } from '../commands/identity-log.ts';
+
 import { isApiError } from '../problems/api-error.ts';
 import { ownContactId } from './contact-id.ts';
+import { onLog, type IdentityLog } from '../commands/identity-log.ts';
 import { changeContact, loadContact } from './contact-log.ts';
 import { decideBindIdentity } from './decide-contact.ts';
 
@@ -123,4 +129,27 @@ export async function recheckProvider({
   const subObject = state && findSubObject(state, kind, subObjectId);
   if (!subObject || subObject.provider === provider) return false;
   return syncIdentityProvider({ ...options, provider: subObject.provider });
+}
+
+/**
+ * The identities registered on a sub-object that still exist. A binding whose identity has
+ * no events (its creation failed after the binding) or is deleted does not count.
+ */
+export async function liveIdentitiesOn(
+  log: IdentityLog,
+  contactId: string,
+  userId: string,
+  kind: ContactSubObjectKind,
+  subObjectId: string,
+): Promise<string[]> {
+  const { state } = await loadContact(log, contactId, userId);
+  const bound = (state?.bindings ?? []).filter(
+    (b) => b.kind === kind && b.subobject_id === subObjectId,
+  );
+  const live: string[] = [];
+  for (const { remote_identity_id: id } of bound) {
+    const identity = foldIdentity((await onLog(() => log.read(id))).map((s) => s.event));
+    if (identity && !identity.deleted) live.push(id);
+  }
+  return live;
 }

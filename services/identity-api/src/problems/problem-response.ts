@@ -47,6 +47,7 @@ const PROBLEM_KINDS: Record<ApiErrorCode, ProblemKind> = {
     title: 'identity_id names no sub-object of that type in the caller’s contact',
   },
   CONTACT_EXISTS: { status: 409, title: 'The caller has a contact already' },
+  SUBOBJECT_IN_USE: { status: 409, title: 'Remote identities are registered on it' },
   DESTINATION_NOT_ALLOWED: { status: 422, title: 'Mail server address not allowed' },
   LOG_UNAVAILABLE: {
     status: 503,
