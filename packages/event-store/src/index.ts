@@ -11,3 +11,7 @@ export {
 } from './event-log.ts';
 export { openJetStream, type JetStreamContext } from './jetstream.ts';
 export { ensureStreams, isNotFound, streamConfigs, type StreamSettings } from './streams.ts';
+export {
+  ensureDurableIdentityConsumer,
+  type DurableIdentityConsumerOptions,
+} from './durable-consumer.ts';

@@ -1,19 +1,16 @@
 import {
-  AckPolicy,
-  DeliverPolicy,
   type ConsumerMessages,
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { nanos } from '@nats-io/nats-core';
 import {
   foldIdentity,
   type IdentityState,
   type RemoteIdentityEvent,
   type Topology,
 } from '@ri/events';
-import { decodeEvent, isNotFound, type EventLog } from '@ri/event-store';
+import { decodeEvent, ensureDurableIdentityConsumer, type EventLog } from '@ri/event-store';
 import { FactWriter } from './facts.ts';
 import { IdentityQueue } from './identity-queue.ts';
 import type { MailSession } from './mail-session.ts';
@@ -56,7 +53,7 @@ export class ImapConnector {
 
   async start(): Promise<void> {
     const { jsm, js, consumerName, wanted, topology } = this.options;
-    await ensureConsumer(jsm, topology, consumerName);
+    await ensureDurableIdentityConsumer(jsm, topology, consumerName, { ackWaitMs: 120_000 });
     // 1. Bring back the sessions that were live before the last stop.
     for await (const key of await wanted.keys()) {
       void this.queue.run(key, () => this.restore(key));
@@ -207,20 +204,4 @@ function createSession(
 ): MailSession {
   if (state.params.mail_protocol === 'POP3') return new Pop3Session(state, facts, deps, cause);
   return new ImapSession(state, facts, deps, cause);
-}
-
-async function ensureConsumer(jsm: JetStreamManager, topology: Topology, name: string) {
-  try {
-    await jsm.consumers.info(topology.identityStream, name);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await jsm.consumers.add(topology.identityStream, {
-      durable_name: name,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: topology.identityFilter,
-      ack_wait: nanos(120_000),
-      max_ack_pending: 1000,
-    });
-  }
 }

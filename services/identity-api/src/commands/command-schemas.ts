@@ -9,7 +9,7 @@ import {
   type IdentityType,
 } from '@ri/events';
 import { fieldErrors, validate, validationError } from '../problems/validation.ts';
-import { CONTROL_CHARACTERS, LONE_SURROGATE } from '../storable-text.ts';
+import { LONE_SURROGATE, storableText } from '../storable-text.ts';
 import { identityTypeSchema, refuseUnsupportedIdentityType } from './identity-type.ts';
 
 /** A registration request once validated; the password is still plaintext and must be sealed. */
@@ -51,14 +51,7 @@ const pollingIntervalSchema = z.preprocess(
 
 const PORT_MESSAGE = 'must be an integer from 1 to 65535 (number or numeric string)';
 
-function text(max: number) {
-  return z
-    .string()
-    .min(1)
-    .max(max)
-    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters')
-    .refine((value) => !LONE_SURROGATE.test(value), 'must be well-formed Unicode');
-}
+const text = storableText;
 
 const loginSchema = text(320);
 // Sealed before it is stored, so control characters are safe; a lone surrogate is not, as

@@ -5,7 +5,7 @@ import {
   type ContactSubObject,
   type ContactSubObjectKind,
 } from '@ri/events';
-import { CONTROL_CHARACTERS, LONE_SURROGATE } from '../storable-text.ts';
+import { storableText } from '../storable-text.ts';
 
 /** How each kind of sub-object is named in paths, bodies and representations. */
 export const SUBOBJECT_KINDS: Record<
@@ -21,14 +21,7 @@ export const SUBOBJECT_KINDS: Record<
   },
 };
 
-function text(max: number) {
-  return z
-    .string()
-    .min(1)
-    .max(max)
-    .refine((value) => !CONTROL_CHARACTERS.test(value), 'must not contain control characters')
-    .refine((value) => !LONE_SURROGATE.test(value), 'must be well-formed Unicode');
-}
+const text = storableText;
 
 // Deliberately loose: the mail server is the judge of an address; this only refuses what
 // cannot be one.

@@ -1,11 +1,5 @@
-import {
-  AckPolicy,
-  DeliverPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
-import { nanos } from '@nats-io/nats-core';
-import { decodeEvent, isNotFound } from '@ri/event-store';
+import { type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { decodeEvent, ensureDurableIdentityConsumer } from '@ri/event-store';
 import type { Topology } from '@ri/events';
 import type { Logger } from '@ri/logging';
 import type { IdentityKeyring } from '@ri/secrets';
@@ -39,7 +33,7 @@ export async function startShredder({
   logger,
   consumerName = 'identity-api-shredder',
 }: StartShredderOptions): Promise<RunningShredder> {
-  await ensureConsumer(jsm, topology, consumerName);
+  await ensureDurableIdentityConsumer(jsm, topology, consumerName, { ackWaitMs: 60_000 });
   const consumer = await js.consumers.get(topology.identityStream, consumerName);
   const messages = await consumer.consume({ max_messages: 256 });
   const loop = (async () => {
@@ -73,20 +67,4 @@ export async function startShredder({
       await loop;
     },
   };
-}
-
-async function ensureConsumer(jsm: JetStreamManager, topology: Topology, name: string) {
-  try {
-    await jsm.consumers.info(topology.identityStream, name);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    await jsm.consumers.add(topology.identityStream, {
-      durable_name: name,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: topology.identityFilter,
-      ack_wait: nanos(60_000),
-      max_ack_pending: 1000,
-    });
-  }
 }
