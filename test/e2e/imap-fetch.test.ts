@@ -100,6 +100,7 @@ describe('an IMAP remote identity, end to end', () => {
     expect(failed.body.connected).toBe(false);
     expect(failed.body.is_fetching).toBe(false);
     expect(failed.body.last_error.code).toBe('AUTH_FAILED');
+    expect(failed.body.last_error.user_action).toBe('relogin');
     expect(failed.body.last_error.at).toBeTruthy();
     expect(system.logs()).not.toContain('not-the-password-marker');
     expect(system.logs()).not.toContain(dovecot.password);

@@ -13,6 +13,14 @@ export const CONNECTION_FAILURE_CODES = [
   /** The server resolves to an address that configuration keeps out of reach (SSRF). */
   'DESTINATION_NOT_ALLOWED',
 ] as const;
+/**
+ * What the user can do about a failure: log in again (`relogin`), check the identity's
+ * settings (`check_settings`), or nothing, as the connector retries by itself (`none`).
+ */
+export const USER_ACTIONS = ['relogin', 'check_settings', 'none'] as const;
+export const userActionSchema = z.enum(USER_ACTIONS);
+export type UserAction = z.infer<typeof userActionSchema>;
+
 export const connectionFailureCodeSchema = z.enum(CONNECTION_FAILURE_CODES);
 export type ConnectionFailureCode = z.infer<typeof connectionFailureCodeSchema>;
 
@@ -33,6 +41,8 @@ export const connectorEventSchemas = {
     connector: z.string(),
     code: connectionFailureCodeSchema,
     message: z.string(),
+    /** Absent in events of earlier releases. */
+    user_action: userActionSchema.optional(),
   }),
   /** The connector closed the connection, on request or because it was lost. */
   Disconnected: z.object({

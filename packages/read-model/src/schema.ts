@@ -5,6 +5,8 @@ export interface LastError {
   code: string;
   message: string;
   at: string;
+  /** `relogin`, `check_settings` or `none`; absent for fetch errors and older events. */
+  user_action?: 'relogin' | 'check_settings' | 'none';
 }
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;

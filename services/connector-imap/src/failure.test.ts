@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyFailure } from './failure.ts';
+import { classifyFailure, userActionFor } from './failure.ts';
 
 describe('classifyFailure', () => {
   it('reports a refused destination as DESTINATION_NOT_ALLOWED, not worth a retry', () => {
@@ -23,5 +23,14 @@ describe('classifyFailure', () => {
   it('keeps a resolver that did not answer in time a transient TIMEOUT', () => {
     const err = Object.assign(new Error('slow'), { code: 'DNS_TIMEOUT' });
     expect(classifyFailure(err)).toMatchObject({ code: 'TIMEOUT', transient: true });
+  });
+
+  it('tells the user to log in again, check settings, or wait, by kind of failure', () => {
+    const auth = Object.assign(new Error('no'), { authenticationFailed: true });
+    expect(userActionFor(classifyFailure(auth))).toBe('relogin');
+    const tls = Object.assign(new Error('bad cert'), { code: 'CERT_HAS_EXPIRED' });
+    expect(userActionFor(classifyFailure(tls))).toBe('check_settings');
+    const refused = Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+    expect(userActionFor(classifyFailure(refused))).toBe('none');
   });
 });

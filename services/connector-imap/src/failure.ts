@@ -1,10 +1,16 @@
-import type { ConnectionFailureCode } from '@ri/events';
+import type { ConnectionFailureCode, UserAction } from '@ri/events';
 
 export interface ClassifiedFailure {
   code: ConnectionFailureCode;
   message: string;
   /** Whether trying again later may succeed without the user changing anything. */
   transient: boolean;
+}
+
+/** What the user can do about a failure of this kind; nothing when it may pass by itself. */
+export function userActionFor({ code, transient }: ClassifiedFailure): UserAction {
+  if (transient) return 'none';
+  return code === 'AUTH_FAILED' || code === 'SECRET_UNAVAILABLE' ? 'relogin' : 'check_settings';
 }
 
 interface ErrorLike {

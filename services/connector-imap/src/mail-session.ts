@@ -4,7 +4,7 @@ import type { DestinationGuard } from '@ri/destinations';
 import type { IdentityKeyring } from '@ri/secrets';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { FactWriter } from './facts.ts';
-import { classifyFailure, type ClassifiedFailure } from './failure.ts';
+import { classifyFailure, userActionFor, type ClassifiedFailure } from './failure.ts';
 import type { MailPublisher } from './mail-publisher.ts';
 
 export interface SessionDeps {
@@ -69,7 +69,12 @@ export async function reportConnectionFailed(
   logger.info({ code: failure.code }, 'connection failed');
   await facts.append(
     'ConnectionFailed',
-    { connector, code: failure.code, message: failure.message },
+    {
+      connector,
+      code: failure.code,
+      message: failure.message,
+      user_action: userActionFor(failure),
+    },
     cause,
   );
   return failure;

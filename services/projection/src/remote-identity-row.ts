@@ -72,7 +72,12 @@ export function evolveRow(
         ...touched,
         connected: false,
         is_fetching: false,
-        last_error: { code: event.data.code, message: event.data.message, at: event.occurred_at },
+        last_error: {
+          code: event.data.code,
+          message: event.data.message,
+          at: event.occurred_at,
+          ...(event.data.user_action ? { user_action: event.data.user_action } : {}),
+        },
       };
     case 'Disconnected':
       return { ...touched, connected: false, is_fetching: false };

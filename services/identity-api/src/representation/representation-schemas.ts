@@ -24,6 +24,10 @@ export const lastErrorSchema = z
     code: z.string(),
     message: z.string(),
     at: z.string(),
+    user_action: z
+      .enum(['relogin', 'check_settings', 'none'])
+      .optional()
+      .openapi({ description: 'What the user can do: log in again, check settings, or wait.' }),
   })
   .openapi('LastError', { description: 'The last error a connector reported.' });
 
