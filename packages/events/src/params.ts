@@ -42,7 +42,8 @@ export const POLLING_INTERVAL_MAX = 86_400;
 export const emailParamsSchema = z
   .object({
     login: z.string().min(1).max(320),
-    mail_protocol: z.enum(['IMAP', 'POP3']),
+    /** `API`: the provider's own API (Gmail's), only for a sub-object whose provider has one. */
+    mail_protocol: z.enum(['IMAP', 'POP3', 'API']),
     incomming_mail_server: z.string().min(1).max(253),
     mail_port: z.number().int().min(1).max(65535),
     fetch_method: fetchMethodSchema,

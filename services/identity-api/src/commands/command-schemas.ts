@@ -61,7 +61,7 @@ const passwordSchema = z
   .min(1)
   .max(1024)
   .refine((value) => !LONE_SURROGATE.test(value), 'must be well-formed Unicode');
-const protocolSchema = z.enum(['IMAP', 'POP3']);
+const protocolSchema = z.enum(['IMAP', 'POP3', 'API']);
 // A host name of letters, digits and hyphens in dot-separated labels, or an IP literal; a
 // URL, a port or a user part is refused here rather than failing later in the connector.
 const HOST_NAME =

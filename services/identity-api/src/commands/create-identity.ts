@@ -13,6 +13,10 @@ import { bindIdentity, recheckProvider } from '../contacts/identity-provider.ts'
 import { onLog, type IdentityLog } from './identity-log.ts';
 import { loginKey } from './login-key.ts';
 import type { LoginReservations } from './login-reservations.ts';
+import { validationError } from '../problems/validation.ts';
+
+/** Providers whose own API a connector speaks (`mail_protocol: API`). */
+const API_PROVIDERS = new Set(['gmail']);
 
 /** Seals with each identity's own data key, and shreds that key when the identity goes. */
 export type SecretSealer = IdentityKeyring;
@@ -57,6 +61,12 @@ export async function createIdentity({
       throw err;
     },
   );
+  if (command.params.mail_protocol === 'API' && !API_PROVIDERS.has(provider ?? '')) {
+    await logins.release(key, remoteIdentityId);
+    throw validationError([
+      { path: '/params/mail_protocol', message: 'API needs a sub-object whose provider is gmail' },
+    ]);
+  }
   const created = toEvent(
     {
       type: 'RemoteIdentityCreated',

@@ -50,6 +50,15 @@ describe('decideUpdate', () => {
     expect(decideUpdate(state, { cancel_fetch_required: false })).toEqual([]);
   });
 
+  it('refuses the API protocol for an identity whose provider has no API', () => {
+    expect(() => decideUpdate(givenIdentity(), { params: { mail_protocol: 'API' } })).toThrow(
+      /Validation|invalid|field/i,
+    );
+    const gmail = { ...givenIdentity(), provider: 'gmail' };
+    const [event] = decideUpdate(gmail, { params: { mail_protocol: 'API' } });
+    expect(event?.data).toMatchObject({ params: { mail_protocol: 'API' } });
+  });
+
   it('records a new polling interval as a params change', () => {
     const [event] = decideUpdate(givenIdentity(), { params: { polling_interval: 600 } });
     expect(event?.type).toBe('RemoteIdentityUpdated');

@@ -31,6 +31,11 @@ export interface UpdateDecisionInput {
 export function decideUpdate(state: IdentityState, input: UpdateDecisionInput): PendingEvent[] {
   const events: PendingEvent[] = [];
   const params = mergeParams(state.params, input.params);
+  if (params.mail_protocol === 'API' && state.provider !== 'gmail') {
+    throw validationError([
+      { path: '/params/mail_protocol', message: 'API needs a sub-object whose provider is gmail' },
+    ]);
+  }
   if (!sameParams(params, state.params) || input.sealedPassword) {
     events.push({
       type: 'RemoteIdentityUpdated',

@@ -148,6 +148,23 @@ describe('POST /v1/remote-identities on a contact sub-object', () => {
     expect((await harness.call('DELETE', path, { as: 'wes' })).status).toBe(204);
   });
 
+  it('accepts the API protocol only on a gmail sub-object', async () => {
+    await putContactEmail(harness, { as: 'xia', emailId: 'plain' });
+    await putContactEmail(harness, { as: 'xia', emailId: 'g', email: { provider: 'gmail' } });
+    const api = { ...params, login: 'xia', mail_protocol: 'API' };
+    const refused = await harness.call('POST', '/v1/remote-identities', {
+      as: 'xia',
+      json: { identity_type: 'email', identity_id: 'plain', params: api },
+    });
+    expect(refused.status).toBe(422);
+    expect(await problemOf(refused)).toMatchObject({ code: 'VALIDATION_FAILED' });
+    const accepted = await harness.call('POST', '/v1/remote-identities', {
+      as: 'xia',
+      json: { identity_type: 'email', identity_id: 'g', params: api },
+    });
+    expect(accepted.status).toBe(201);
+  });
+
   it("takes the sub-object's provider at creation", async () => {
     await putContactEmail(harness, {
       as: 'vera',
