@@ -126,10 +126,10 @@ function percent(share: number): string {
   return (share * 100).toFixed(0);
 }
 
-function fixed(ms: number): string {
+export function fixed(ms: number): string {
   return ms.toFixed(1);
 }
 
-function row(cells: readonly (string | number)[]): string {
+export function row(cells: readonly (string | number)[]): string {
   return cells.map((cell, i) => String(cell).padStart(i === 0 ? 6 : 10)).join(' ');
 }

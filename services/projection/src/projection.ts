@@ -36,6 +36,8 @@ const MAX_BATCH = 200;
 const LINGER_MS = 10;
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 30_000;
+/** How long a stop waits for the consumer to confirm that it closed. */
+const CLOSE_WAIT_MS = 2000;
 
 // Values of DeliverPolicy.All and DeliverPolicy.StartSequence: `@nats-io/jetstream` is a
 // dependency of the event store, not of this service, so its constants cannot be imported.
@@ -188,7 +190,14 @@ function isDataException(err: unknown): boolean {
 
 /** Closes a consumer whose connection may already be gone; there is nothing left to save. */
 async function closeQuietly(messages: ConsumerMessages | undefined): Promise<void> {
-  await messages?.close().catch(() => undefined);
+  if (!messages) return;
+  // Seen with nats.js 3.4 on NATS 2.9: closing an ordered consumer whose iteration had
+  // already ended never settled, and held the projection's stop forever. Its messages are
+  // over either way, so the wait is bounded.
+  await Promise.race([
+    messages.close().catch(() => undefined),
+    sleep(CLOSE_WAIT_MS, undefined, { ref: false }),
+  ]);
 }
 
 /** `promise`'s value, or `undefined` when it takes longer than `ms`. */
