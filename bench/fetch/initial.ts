@@ -43,7 +43,8 @@ export async function runInitialFetch({ runs, group, probe }: InitialFetchOption
         const { ms: systemMs, phases, eventLoop, cpu } = sys;
         rounds.push({ round, first, systemMs, mbsyncMs, phases, eventLoop, cpu });
         console.error(
-          `round ${round}/${runs}: system ${systemMs.toFixed(0)} ms, mbsync ${mbsyncMs.toFixed(0)} ms`,
+          `round ${round}/${runs}: system ${systemMs.toFixed(0)} ms, ` +
+            `mbsync ${mbsyncMs.toFixed(0)} ms`,
         );
       }
       printReport(

@@ -144,7 +144,8 @@ function printRestart(group: string, messages: number, rounds: readonly RestartR
   const lines = [
     `restart benchmark: ${group} (${messages} messages) fetched, then the system SIGKILLed and` +
       ' started again (child process, same namespace and database)',
-    'ms from the restart: boot = /healthz answers (polled every 100 ms), connected = Connected event,',
+    'ms from the restart: boot = /healthz answers (polled every 100 ms), ' +
+      'connected = Connected event,',
     '  completed = FetchCompleted event; fetch ms = its duration_ms; fetched = its count',
     row(['round', 'boot', 'connected', 'completed', 'fetch ms', 'fetched']),
     ...rounds.map((r) => row([r.round, ...columns.map((c) => fixed(r[c])), r.fetched])),

@@ -143,7 +143,7 @@ describe('an IMAP remote identity, end to end', () => {
     );
   });
 
-  it('fetches with since: only what the server received since that day, then new mail', async () => {
+  it('fetches with since: only what arrived since that day, then new mail', async () => {
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const id = await createIdentity(imapParams({ fetch_method: `since:${tomorrow}` }));
     await waitFor(
@@ -163,7 +163,7 @@ describe('an IMAP remote identity, end to end', () => {
     expect(await readPublishedMail(system, id)).toHaveLength(1);
   });
 
-  it('publishes a message larger than the NATS payload limit through the object store', async () => {
+  it('publishes a message over the NATS payload limit through the object store', async () => {
     const id = await createIdentity(imapParams({ fetch_method: 'from_now' }));
     await waitFor(
       () => identity(id),

@@ -91,7 +91,8 @@ async function databaseRows(): Promise<{ table: string; text: string }[]> {
   try {
     const tables = await client.query<{ schema: string; name: string }>(
       `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
-       WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
+       WHERE table_type = 'BASE TABLE'
+         AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
     );
     const rows: { table: string; text: string }[] = [];
     for (const { schema, name } of tables.rows) {

@@ -47,9 +47,10 @@ async function main(): Promise<void> {
     logger,
   });
   const token = await system.token(config.DEV_USER);
+  const readModel = config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}/pglite`;
   process.stderr.write(
     `\nremote identities listening on ${system.apiUrl}\n` +
-      `read model: ${config.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${config.DATA_DIR}/pglite`}\n` +
+      `read model: ${readModel}\n` +
       `development token for user ${config.DEV_USER} (24 h):\n  export TOKEN=${token}\n\n`,
   );
 

@@ -241,7 +241,7 @@ describe('startProjection', () => {
     );
   });
 
-  it('sets aside an event whose values PostgreSQL refuses, and applies its neighbours', async () => {
+  it('sets aside an event that PostgreSQL refuses, and applies its neighbours', async () => {
     await start();
     const before = identityEvents();
     const poisoned = identityEvents(undefined, 'user-with-\u0000-nul');

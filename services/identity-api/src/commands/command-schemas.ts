@@ -38,7 +38,8 @@ const EMAIL_PARAM_KEYS = [
   'polling_interval',
 ] as const satisfies readonly (keyof EmailParams)[];
 
-const INTERVAL_MESSAGE = `must be a whole number of seconds from ${POLLING_INTERVAL_MIN} to ${POLLING_INTERVAL_MAX}`;
+const INTERVAL_MESSAGE =
+  `must be a whole number of seconds from ${POLLING_INTERVAL_MIN} ` + `to ${POLLING_INTERVAL_MAX}`;
 // Seconds, given as a number or a numeric string like the port.
 const pollingIntervalSchema = z.preprocess(
   (value) => (typeof value === 'string' && /^\d{1,6}$/.test(value) ? Number(value) : value),
@@ -64,8 +65,8 @@ const passwordSchema = z
 const protocolSchema = z.enum(['IMAP', 'POP3', 'API']);
 // A host name of letters, digits and hyphens in dot-separated labels, or an IP literal; a
 // URL, a port or a user part is refused here rather than failing later in the connector.
-const HOST_NAME =
-  /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+const HOST_LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
+const HOST_NAME = new RegExp(`^(?=.{1,253}$)${HOST_LABEL}(\\.${HOST_LABEL})*\\.?$`, 'i');
 const serverSchema = z
   .string()
   .trim()
