@@ -1,13 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { CONTACT_SUBOBJECT_KINDS, findSubObject, type ContactSubObjectKind } from '@ri/events';
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import type { ApiEnv } from '../http/api-env.ts';
 import { entityTag } from '../http/entity-tags.ts';
 import { eventMetadata, type RouteDeps } from '../http/route-deps.ts';
 import { validationHook } from '../http/validation-hook.ts';
 import { ApiError } from '../problems/api-error.ts';
 import { validationError } from '../problems/validation.ts';
-import { readPosition, waitForPosition } from '../queries/read-model-position.ts';
+import { sendPosition } from '../http/position-header.ts';
 import {
   CONTACT_PATH,
   CONTACTS_PATH,
@@ -181,20 +181,4 @@ function registerContactMethodGuards(contacts: OpenAPIHono<ApiEnv>): void {
       );
     });
   }
-}
-
-/** Sets `Read-Model-Position`, after waiting for `min_sequence` when the client asked to. */
-async function sendPosition(
-  c: Context<ApiEnv>,
-  { db, projectionName, readYourWrites }: RouteDeps,
-  minSequence: number | undefined,
-): Promise<void> {
-  const position =
-    minSequence === undefined
-      ? await readPosition(db, projectionName)
-      : await waitForPosition(db, projectionName, minSequence, {
-          ...readYourWrites,
-          signal: c.req.raw.signal,
-        });
-  c.header('Read-Model-Position', String(position));
 }

@@ -1,14 +1,13 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
 import { identityNotFound } from '../commands/identity-log.ts';
 import { getIdentityRoute, listIdentitiesRoute } from '../contract/identity-routes.ts';
 import { findIdentity, listIdentities } from '../queries/identity-queries.ts';
 import { DEFAULT_LIMIT } from '../queries/query-schemas.ts';
-import { readPosition, waitForPosition } from '../queries/read-model-position.ts';
 import { representRow } from '../representation/remote-identity.ts';
 import type { ApiEnv } from './api-env.ts';
 import { entityTag } from './entity-tags.ts';
 import { identityIdParam } from './identity-id.ts';
+import { sendPosition } from './position-header.ts';
 import type { RouteDeps } from './route-deps.ts';
 import { validationHook } from './validation-hook.ts';
 
@@ -45,23 +44,4 @@ export function registerQueryRoutes(app: OpenAPIHono<ApiEnv>, deps: RouteDeps): 
     },
     validationHook(getIdentityRoute),
   );
-}
-
-/**
- * Sets `Read-Model-Position`, after waiting for `min_sequence` when the client asked to read
- * its own writes. The position is read before the rows, so the rows are at least that fresh.
- */
-async function sendPosition(
-  c: Context<ApiEnv>,
-  { db, projectionName, readYourWrites }: RouteDeps,
-  minSequence: number | undefined,
-): Promise<void> {
-  const position =
-    minSequence === undefined
-      ? await readPosition(db, projectionName)
-      : await waitForPosition(db, projectionName, minSequence, {
-          ...readYourWrites,
-          signal: c.req.raw.signal,
-        });
-  c.header('Read-Model-Position', String(position));
 }
