@@ -23,6 +23,8 @@ export interface RemoteIdentitiesTable {
   connection_required: boolean;
   cancel_fetch_required: boolean;
   is_fetching: boolean;
+  /** Fetch ids started and not yet ended; `is_fetching` is whether there is any. */
+  running_fetches: ColumnType<string[], string | undefined, string>;
   connected: boolean;
   last_connection: Timestamp | null;
   last_error: ColumnType<LastError | null, string | null, string | null>;

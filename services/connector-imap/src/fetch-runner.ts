@@ -22,20 +22,24 @@ export type ProgressReporter = (total: number, lastUid: number) => Promise<void>
 export interface FetchRunnerOptions {
   facts: FactWriter;
   logger: Logger;
-  mailbox: string;
   fetchMethod: FetchMethod;
+}
+
+interface RunningFetch {
+  cancel: RemoteIdentityEvent | undefined;
 }
 
 /** A fetch that stopped because its session did, without anyone cancelling it. */
 const INTERRUPTED = 'INTERRUPTED';
 
 /**
- * Runs fetches one at a time and reports each as facts: FetchStarted, then FetchCompleted,
- * FetchFailed or FetchCancelAcknowledged. A cancel pauses fetching until `resume`, so that
- * the next trigger (new mail, a poll) does not undo what the user asked for.
+ * Runs fetches and reports each as facts: FetchStarted, then FetchCompleted, FetchFailed or
+ * FetchCancelAcknowledged. Fetches of different mailboxes may run at once (INBOX beside a poll
+ * of the other folders); each has its own fetch id. A cancel stops them all and pauses fetching
+ * until `resume`, so that the next trigger (new mail, a poll) does not undo what the user asked.
  */
 export class FetchRunner {
-  private current: { cancel: RemoteIdentityEvent | undefined } | undefined;
+  private readonly running = new Set<RunningFetch>();
   private pausedByCancel = false;
 
   constructor(private readonly options: FetchRunnerOptions) {}
@@ -48,11 +52,11 @@ export class FetchRunner {
     this.pausedByCancel = false;
   }
 
-  /** Stops the running fetch between two messages, or acknowledges at once when idle. */
+  /** Stops the running fetches between two messages, or acknowledges at once when idle. */
   async cancel(cause: RemoteIdentityEvent): Promise<void> {
     this.pausedByCancel = true;
-    if (this.current) {
-      this.current.cancel = cause;
+    if (this.running.size > 0) {
+      for (const fetch of this.running) fetch.cancel = cause;
       return;
     }
     await this.options.facts.append(
@@ -62,24 +66,26 @@ export class FetchRunner {
     );
   }
 
-  /** The session is closing for `cause`: a running fetch ends as cancelled by it. */
+  /** The session is closing for `cause`: running fetches end as cancelled by it. */
   stopping(cause: RemoteIdentityEvent | undefined): void {
-    if (this.current && !this.current.cancel && cause) this.current.cancel = cause;
+    if (!cause) return;
+    for (const fetch of this.running) fetch.cancel ??= cause;
   }
 
   /**
-   * Runs `sync`, which must poll `isCancelled` between messages; `stopped` also ends it, for
-   * a session that closes without a cause to acknowledge.
+   * Runs `sync` over `mailbox`; `sync` must poll `isCancelled` between messages. `stopped`
+   * also ends it, for a session that closes without a cause to acknowledge.
    */
   async run(
     cause: RemoteIdentityEvent,
+    mailbox: string,
     sync: (isCancelled: () => boolean, progress: ProgressReporter) => Promise<FetchOutcome>,
     stopped: () => boolean = () => false,
   ): Promise<void> {
-    const { facts, logger, mailbox, fetchMethod } = this.options;
+    const { facts, logger, fetchMethod } = this.options;
     const fetchId = randomUUID();
-    const fetch: { cancel: RemoteIdentityEvent | undefined } = { cancel: undefined };
-    this.current = fetch;
+    const fetch: RunningFetch = { cancel: undefined };
+    this.running.add(fetch);
     await facts.append(
       'FetchStarted',
       { fetch_id: fetchId, mailbox, fetch_method: fetchMethod },
@@ -99,7 +105,7 @@ export class FetchRunner {
       const result = await sync(() => fetch.cancel !== undefined || stopped(), progress);
       total = result.total ?? total;
       const totals = total === undefined ? {} : { total_fetched: total };
-      logger.info({ fetched: result.fetched, cancelled: result.cancelled }, 'fetch ended');
+      logger.info({ mailbox, fetched: result.fetched, cancelled: result.cancelled }, 'fetch ended');
       if (fetch.cancel) {
         await facts.append(
           'FetchCancelAcknowledged',
@@ -157,7 +163,7 @@ export class FetchRunner {
         cause,
       );
     } finally {
-      this.current = undefined;
+      this.running.delete(fetch);
     }
   }
 }

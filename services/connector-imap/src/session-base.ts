@@ -26,7 +26,6 @@ export abstract class SessionBase<Deps extends SessionDeps> {
     protected readonly deps: Deps,
     cause: RemoteIdentityEvent,
     private readonly connector: string,
-    mailbox: string,
   ) {
     this.cause = cause;
     this.logger = deps.logger.child({
@@ -36,7 +35,6 @@ export abstract class SessionBase<Deps extends SessionDeps> {
     this.fetches = new FetchRunner({
       facts,
       logger: this.logger,
-      mailbox,
       fetchMethod: identity.params.fetch_method,
     });
   }

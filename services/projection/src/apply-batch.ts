@@ -136,6 +136,7 @@ async function upsertRows(trx: ReadModelTransaction, rows: RemoteIdentityRow[]):
         connection_required: eb.ref('excluded.connection_required'),
         cancel_fetch_required: eb.ref('excluded.cancel_fetch_required'),
         is_fetching: eb.ref('excluded.is_fetching'),
+        running_fetches: eb.ref('excluded.running_fetches'),
         connected: eb.ref('excluded.connected'),
         last_connection: eb.ref('excluded.last_connection'),
         last_error: eb.ref('excluded.last_error'),
@@ -152,6 +153,7 @@ function toInsertable(row: RemoteIdentityRow): Insertable<RemoteIdentitiesTable>
   return {
     ...row,
     params: JSON.stringify(row.params),
+    running_fetches: JSON.stringify(row.running_fetches),
     last_error: row.last_error === null ? null : JSON.stringify(row.last_error),
   };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { evolveRow, type RemoteIdentityRow } from './remote-identity-row.ts';
 import {
@@ -29,6 +30,7 @@ describe('evolveRow', () => {
       connection_required: false,
       cancel_fetch_required: false,
       is_fetching: false,
+      running_fetches: [],
       connected: false,
       last_connection: null,
       last_error: null,
@@ -115,6 +117,28 @@ describe('evolveRow', () => {
       15,
     );
     expect(next).toMatchObject({ connected: false, is_fetching: false });
+  });
+
+  it('stays fetching until every one of two overlapping fetches ended', () => {
+    const { row, events } = created();
+    const inbox = randomUUID();
+    const archive = randomUUID();
+    let next = evolveRow(row, events.event('FetchStarted', fetchStarted(inbox)), 11);
+    next = evolveRow(next, events.event('FetchStarted', fetchStarted(archive)), 12);
+    const progressed = (total: number) =>
+      events.event('FetchProgressed', {
+        fetch_id: archive,
+        mailbox: 'Archive',
+        total_fetched: total,
+        last_uid: total,
+      });
+    next = evolveRow(next, progressed(30), 13);
+    // The INBOX fetch counted 20 before the archive's report of 30 was appended.
+    const inboxDone = { ...fetchCompleted(10, inbox), total_fetched: 20 };
+    next = evolveRow(next, events.event('FetchCompleted', inboxDone), 14);
+    expect(next).toMatchObject({ is_fetching: true, messages_fetched: 30 });
+    next = evolveRow(next, events.event('FetchCompleted', fetchCompleted(30, archive)), 15);
+    expect(next).toMatchObject({ is_fetching: false, running_fetches: [] });
   });
 
   it('counts the messages of completed, failed and cancelled fetches', () => {

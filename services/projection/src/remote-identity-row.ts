@@ -32,6 +32,7 @@ export function evolveRow(
       connection_required: false,
       cancel_fetch_required: false,
       is_fetching: false,
+      running_fetches: [],
       connected: false,
       last_connection: null,
       last_error: null,
@@ -61,8 +62,10 @@ export function evolveRow(
     case 'RemoteIdentityProviderChanged':
       return { ...touched, provider: event.data.provider };
     case 'Connected':
+      // A new session: whatever an earlier one was fetching ended with it (even in a crash).
       return {
         ...touched,
+        ...noFetches,
         connected: true,
         last_connection: new Date(event.occurred_at),
         last_error: null,
@@ -71,7 +74,7 @@ export function evolveRow(
       return {
         ...touched,
         connected: false,
-        is_fetching: false,
+        ...noFetches,
         last_error: {
           code: event.data.code,
           message: event.data.message,
@@ -80,24 +83,29 @@ export function evolveRow(
         },
       };
     case 'Disconnected':
-      return { ...touched, connected: false, is_fetching: false };
+      return { ...touched, connected: false, ...noFetches };
     case 'FetchStarted':
-      return { ...touched, is_fetching: true };
+      return { ...touched, ...fetchesWith(row, event.data.fetch_id) };
     case 'FetchProgressed':
-      return { ...touched, messages_fetched: event.data.total_fetched };
+      return { ...touched, messages_fetched: fetchedAfter(row, event.data) };
     case 'FetchCompleted':
-      return { ...touched, is_fetching: false, messages_fetched: fetchedAfter(row, event.data) };
+      return {
+        ...touched,
+        ...fetchesWithout(row, event.data.fetch_id),
+        messages_fetched: fetchedAfter(row, event.data),
+      };
     case 'FetchFailed':
       return {
         ...touched,
-        is_fetching: false,
+        ...fetchesWithout(row, event.data.fetch_id),
         messages_fetched: fetchedAfter(row, event.data),
         last_error: { code: event.data.code, message: event.data.message, at: event.occurred_at },
       };
     case 'FetchCancelAcknowledged':
       return {
         ...touched,
-        is_fetching: false,
+        // Without a fetch id, the connector says that nothing was running.
+        ...(event.data.fetch_id === null ? noFetches : fetchesWithout(row, event.data.fetch_id)),
         cancel_fetch_required: false,
         messages_fetched: fetchedAfter(row, event.data),
       };
@@ -110,11 +118,29 @@ export function evolveRow(
 }
 
 // A connector that keeps a running total reports it, and the total is exact across crashes;
-// one that does not (POP3, checkpoints of older releases) reports each fetch's count.
-// LIMITATION: the total is per mailbox, which is right while connectors fetch only INBOX.
+// one that does not (POP3, checkpoints of older releases) reports each fetch's count. The
+// identity's total only grows, but fetches of two mailboxes report it concurrently, so their
+// reports may land out of order: the larger one holds.
 function fetchedAfter(
   row: { messages_fetched: number },
-  data: { fetched: number; total_fetched?: number | undefined },
+  data: { fetched?: number; total_fetched?: number | undefined },
 ): number {
-  return data.total_fetched ?? row.messages_fetched + data.fetched;
+  if (data.total_fetched !== undefined) return Math.max(row.messages_fetched, data.total_fetched);
+  return row.messages_fetched + (data.fetched ?? 0);
+}
+
+const noFetches = { is_fetching: false, running_fetches: [] as string[] };
+
+function fetchesWith(row: RemoteIdentityRow, fetchId: string) {
+  const running = row.running_fetches.includes(fetchId)
+    ? row.running_fetches
+    : [...row.running_fetches, fetchId];
+  return { is_fetching: true, running_fetches: running };
+}
+
+// A fetch that ends without its start in the row (one of an earlier release) changes nothing
+// but what it says of itself, so the identity is idle only when no started fetch runs.
+function fetchesWithout(row: RemoteIdentityRow, fetchId: string) {
+  const running = row.running_fetches.filter((id) => id !== fetchId);
+  return { is_fetching: running.length > 0, running_fetches: running };
 }

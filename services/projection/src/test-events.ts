@@ -45,13 +45,16 @@ export const CREATED: EventData<'RemoteIdentityCreated'> = {
   secrets: {},
 };
 
-export function fetchStarted(): EventData<'FetchStarted'> {
-  return { fetch_id: randomUUID(), mailbox: 'INBOX', fetch_method: 'from_beginning' };
+/** The fetch id of test fetches unless one is given: a start and an end then pair up. */
+export const FETCH_ID = '00000000-0000-4000-8000-00000000f37c';
+
+export function fetchStarted(fetchId = FETCH_ID): EventData<'FetchStarted'> {
+  return { fetch_id: fetchId, mailbox: 'INBOX', fetch_method: 'from_beginning' };
 }
 
-export function fetchCompleted(fetched: number): EventData<'FetchCompleted'> {
+export function fetchCompleted(fetched: number, fetchId = FETCH_ID): EventData<'FetchCompleted'> {
   return {
-    fetch_id: randomUUID(),
+    fetch_id: fetchId,
     mailbox: 'INBOX',
     fetched,
     bytes: fetched * 1000,

@@ -37,7 +37,7 @@ export class Pop3Session extends SessionBase<Pop3SessionDeps> implements MailSes
     deps: Pop3SessionDeps,
     cause: RemoteIdentityEvent,
   ) {
-    super(identity, facts, deps, cause, 'pop3', POP3_MAILBOX);
+    super(identity, facts, deps, cause, 'pop3');
   }
 
   async start(): Promise<SessionOutcome> {
@@ -117,6 +117,7 @@ export class Pop3Session extends SessionBase<Pop3SessionDeps> implements MailSes
     try {
       await this.fetches.run(
         this.cause,
+        POP3_MAILBOX,
         (isCancelled) =>
           syncPop3({
             client: pop,
