@@ -146,6 +146,19 @@ userdb {
   args = username_format=%u ${passwdFile}
 }
 mail_location = maildir:~/Maildir
+# Folders a client finds by their special use (RFC 6154), created only when a test asks.
+namespace inbox {
+  inbox = yes
+  mailbox Junk {
+    special_use = \\Junk
+  }
+  mailbox Trash {
+    special_use = \\Trash
+  }
+  mailbox Sent {
+    special_use = \\Sent
+  }
+}
 first_valid_uid = ${MAIL_UID}
 # Speed over durability: the data is disposable.
 mail_fsync = never

@@ -50,6 +50,7 @@ export interface PublishedMail {
 export async function startTestSystem({
   caFiles = [] as string[],
   pop3PollMs = undefined as number | undefined,
+  folderPollMs = undefined as number | undefined,
 } = {}): Promise<TestSystem> {
   const nc = await connectNats({
     url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
@@ -76,6 +77,7 @@ export async function startTestSystem({
     // Dovecot listens on loopback; everything else private stays refused, as in production.
     allowedPrivateHosts: ['127.0.0.1'],
     ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
+    ...(folderPollMs === undefined ? {} : { folderPollMs }),
     namespace,
     logger,
   });

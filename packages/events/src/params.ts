@@ -48,8 +48,8 @@ export const emailParamsSchema = z
     mail_port: z.number().int().min(1).max(65535),
     fetch_method: fetchMethodSchema,
     /**
-     * Seconds between two polls of what cannot push (a POP3 maildrop); absent: the
-     * connector's default.
+     * Seconds between two polls of what cannot push (a POP3 maildrop, IMAP folders other than
+     * INBOX); absent: the connector's default.
      */
     polling_interval: z
       .number()
@@ -57,6 +57,10 @@ export const emailParamsSchema = z
       .min(POLLING_INTERVAL_MIN)
       .max(POLLING_INTERVAL_MAX)
       .optional(),
+    /** IMAP: also fetch the folder the server marks `\\Junk`; skipped by default. */
+    include_junk: z.boolean().optional(),
+    /** IMAP: also fetch the folder the server marks `\\Trash`; skipped by default. */
+    include_trash: z.boolean().optional(),
   })
   .strict()
   .refine((p) => p.mail_protocol !== 'POP3' || sinceDate(p.fetch_method) === undefined, {

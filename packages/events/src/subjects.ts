@@ -65,4 +65,9 @@ export const MAIL_HEADERS = {
   uidl: 'Ri-Uidl',
   /** Present when the body is in the object store instead of the message payload. */
   blob: 'Ri-Blob',
+  /**
+   * SHA-256 of the raw message, hex: how a mailbox gone through again after its UIDVALIDITY
+   * changed recognises what it published already. Absent on mail of earlier releases.
+   */
+  sha256: 'Ri-Content-Sha256',
 } as const;

@@ -34,6 +34,8 @@ export interface SystemOptions {
   allowedPrivateHosts?: string[];
   /** Time between two polls of a POP3 maildrop; the connector's default without it. */
   pop3PollMs?: number;
+  /** Time between two polls of IMAP folders other than INBOX; the connector's default without. */
+  folderPollMs?: number;
   replicas?: number;
   /** NATS namespace; see `Topology`. */
   namespace?: string;
@@ -63,6 +65,7 @@ export async function startSystem({
   caFiles = [],
   allowedPrivateHosts = [],
   pop3PollMs,
+  folderPollMs,
   replicas = 1,
   namespace = '',
   logger,
@@ -88,6 +91,7 @@ export async function startSystem({
     allowedPrivateHosts,
     caFiles,
     ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
+    ...(folderPollMs === undefined ? {} : { folderPollMs }),
     replicas,
     topology,
     logger: logger.child({ service: 'connector-imap' }),

@@ -6,6 +6,13 @@ export interface MailboxCheckpoint {
   last_uid: number;
   /** Messages published from this mailbox so far; absent in checkpoints of older releases. */
   published?: number;
+  /** The server's HIGHESTMODSEQ when the mailbox was last synced, where it has CONDSTORE. */
+  highest_modseq?: string;
+  /**
+   * Set while a mailbox whose UIDVALIDITY changed is gone through again: UIDs up to this one
+   * are published only when their content was not published from the mailbox before.
+   */
+  resync_until?: number;
 }
 
 const encoder = new TextEncoder();
@@ -27,6 +34,27 @@ export class CheckpointStore {
 
   async put(identityId: string, mailbox: string, checkpoint: MailboxCheckpoint): Promise<void> {
     await this.kv.put(key(identityId, mailbox), encoder.encode(JSON.stringify(checkpoint)));
+  }
+
+  /** Every mailbox of the identity that has a checkpoint, by name. */
+  async list(identityId: string): Promise<Map<string, MailboxCheckpoint>> {
+    const found = new Map<string, MailboxCheckpoint>();
+    const keys: string[] = [];
+    for await (const k of await this.kv.keys(`${identityId}.>`)) keys.push(k);
+    for (const k of keys) {
+      const mailbox = Buffer.from(k.slice(identityId.length + 1), 'hex').toString('utf8');
+      const checkpoint = await this.get(identityId, mailbox);
+      if (checkpoint) found.set(mailbox, checkpoint);
+    }
+    return found;
+  }
+
+  /** Carries a renamed mailbox's checkpoint over to its new name. */
+  async rename(identityId: string, from: string, to: string): Promise<void> {
+    const checkpoint = await this.get(identityId, from);
+    if (!checkpoint) return;
+    await this.put(identityId, to, checkpoint);
+    await this.kv.purge(key(identityId, from));
   }
 
   async forget(identityId: string): Promise<void> {

@@ -16,9 +16,9 @@ import { IdentityQueue } from './identity-queue.ts';
 import type { MailSession } from './mail-session.ts';
 import { Pop3Session, type Pop3SessionDeps } from './pop3/pop3-session.ts';
 import { RetrySchedule } from './retry-schedule.ts';
-import { ImapSession } from './session.ts';
+import { ImapSession, type ImapSessionDeps } from './session.ts';
 
-export interface ConnectorOptions extends Pop3SessionDeps {
+export interface ConnectorOptions extends Pop3SessionDeps, ImapSessionDeps {
   js: JetStreamClient;
   jsm: JetStreamManager;
   log: EventLog;
@@ -199,7 +199,7 @@ export function isOurs(state: IdentityState): boolean {
 function createSession(
   state: IdentityState,
   facts: FactWriter,
-  deps: Pop3SessionDeps,
+  deps: Pop3SessionDeps & ImapSessionDeps,
   cause: RemoteIdentityEvent,
 ): MailSession {
   if (state.params.mail_protocol === 'POP3') return new Pop3Session(state, facts, deps, cause);

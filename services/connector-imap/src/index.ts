@@ -11,6 +11,7 @@ import type { IdentityKeyring } from '@ri/secrets';
 import { CheckpointStore } from './checkpoints.ts';
 import { ImapConnector } from './connector.ts';
 import { MailPublisher } from './mail-publisher.ts';
+import { PublishedContent } from './published-content.ts';
 import { UidlStore } from './pop3/uidl-store.ts';
 
 export { classifyFailure } from './failure.ts';
@@ -34,6 +35,8 @@ export interface StartImapConnectorOptions {
   timeoutMs?: number;
   /** Time between two polls of a POP3 maildrop, which cannot announce new mail. Default 5 min. */
   pop3PollMs?: number;
+  /** Time between two polls of an IMAP account's folders other than INBOX. Default 5 min. */
+  folderPollMs?: number;
   replicas?: number;
   consumerName?: string;
   topology?: Topology;
@@ -56,6 +59,7 @@ export async function startImapConnector({
   caFiles = [],
   timeoutMs = 20_000,
   pop3PollMs = 5 * 60_000,
+  folderPollMs = 5 * 60_000,
   replicas = 1,
   consumerName = 'connector-imap',
   topology = DEFAULT_TOPOLOGY,
@@ -94,7 +98,9 @@ export async function startImapConnector({
     checkpoints,
     uidls,
     pop3PollMs,
+    folderPollMs,
     publisher,
+    published: new PublishedContent({ js, jsm, blobs, topology }),
     extraCa: caFiles.map((f) => readFileSync(f, 'utf8')),
     timeoutMs,
     consumerName,

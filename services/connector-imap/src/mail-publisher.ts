@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
 import type { ObjectStore } from '@nats-io/obj';
@@ -16,6 +17,8 @@ export interface FetchedMail {
    * POP3 message number changes whenever an earlier message is deleted.
    */
   uidl?: string;
+  /** The raw message's SHA-256, hex, when the caller computed it already. */
+  sha256?: string;
 }
 
 export interface MailPublisherOptions {
@@ -56,6 +59,7 @@ export class MailPublisher {
     h.set(MAIL_HEADERS.size, String(mail.source.length));
     if (mail.flags.length > 0) h.set(MAIL_HEADERS.flags, mail.flags.join(' '));
     if (mail.uidl !== undefined) h.set(MAIL_HEADERS.uidl, mail.uidl);
+    h.set(MAIL_HEADERS.sha256, mail.sha256 ?? contentHash(mail.source));
     let payload = mail.source;
     if (mail.source.length > this.inlineLimit) {
       // Stored first, referenced second: a reader never sees a reference to a missing body.
@@ -76,4 +80,9 @@ export function messageId(
 ) {
   if (mail.uidl !== undefined) return `${mail.identityId}/POP3/${encodeURIComponent(mail.uidl)}`;
   return `${mail.identityId}/${encodeURIComponent(mail.mailbox)}/${mail.uidValidity}/${mail.uid}`;
+}
+
+/** The content hash that the mail stream carries in MAIL_HEADERS.sha256. */
+export function contentHash(source: Uint8Array): string {
+  return createHash('sha256').update(source).digest('hex');
 }

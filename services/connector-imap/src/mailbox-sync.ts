@@ -2,7 +2,8 @@ import type { ImapFlow } from 'imapflow';
 import { sinceDate, type FetchMethod } from '@ri/events';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { FetchOutcome, ProgressReporter } from './fetch-runner.ts';
-import type { FetchedMail, MailPublisher } from './mail-publisher.ts';
+import { contentHash, type FetchedMail, type MailPublisher } from './mail-publisher.ts';
+import type { PublishedContent } from './published-content.ts';
 import { PublishWindow } from './publish-window.ts';
 
 /** Messages or bytes gathered before they are published together. */
@@ -16,6 +17,8 @@ export interface SyncMailboxOptions {
   fetchMethod: FetchMethod;
   checkpoints: CheckpointStore;
   publisher: MailPublisher;
+  /** What the mailbox published before, for a mailbox whose UIDVALIDITY changed. */
+  published: PublishedContent;
   /** Polled between messages; once true, the sync stops at the end of the current chunk. */
   isCancelled: () => boolean;
   /** Publications in flight at once. */
@@ -39,6 +42,7 @@ export async function syncMailbox({
   fetchMethod,
   checkpoints,
   publisher,
+  published,
   isCancelled,
   windowSize = 256,
   chunkSize = 250,
@@ -49,22 +53,35 @@ export async function syncMailbox({
     const box = client.mailbox;
     if (!box) throw new Error(`mailbox ${mailbox} is not selected`);
     const uidValidity = String(box.uidValidity);
-    const uidNext = Number(box.uidNext);
+    // Every message below UIDNEXT at SELECT is in the search below; without one, none is known.
+    const uidNext = Number.isSafeInteger(Number(box.uidNext)) ? Number(box.uidNext) : 1;
+    const highestModseq =
+      box.highestModseq === undefined
+        ? {}
+        : {
+            highest_modseq: String(box.highestModseq),
+          };
     let checkpoint = await checkpoints.get(identityId, mailbox);
     // A since: fetch publishes, at first sight only, the messages the server dates since then.
     const since = !checkpoint ? sinceDate(fetchMethod) : undefined;
     if (!checkpoint || checkpoint.uid_validity !== uidValidity) {
-      // 1. First sight of this mailbox (or a new UIDVALIDITY): decide where publishing starts.
-      // LIMITATION: a changed UIDVALIDITY republishes the whole mailbox under new message ids;
-      // recognising already-published messages by content is not done yet.
+      // 1. First sight of this mailbox, or a new UIDVALIDITY: decide where publishing starts.
+      // After a UIDVALIDITY change every UID is new, so the mailbox is gone through again, and
+      // what it published before is recognised by content (`resync_until`).
       const startAfter = fetchMethod === 'from_now' && !checkpoint ? uidNext - 1 : 0;
       checkpoint = {
         uid_validity: uidValidity,
         last_uid: Math.max(0, startAfter),
         published: checkpoint ? checkpoint.published : 0,
+        ...(checkpoint ? { resync_until: uidNext - 1 } : {}),
       };
       await checkpoints.put(identityId, mailbox, checkpoint);
     }
+    const resyncUntil = checkpoint.resync_until ?? 0;
+    const known =
+      resyncUntil > checkpoint.last_uid
+        ? await published.of(identityId, mailbox)
+        : new Map<string, number>();
     const result: SyncMailboxResult = {
       fetched: 0,
       bytes: 0,
@@ -76,7 +93,17 @@ export async function syncMailbox({
     const publishedBefore = checkpoint.published;
     // The selected mailbox's UIDNEXT is not updated by EXISTS, so only an empty mailbox
     // spares the search below.
-    if (box.exists === 0) return result;
+    if (box.exists === 0) {
+      // Nothing below UIDNEXT is left: move past it, so that a poll sees nothing to do.
+      result.lastUid = Math.max(checkpoint.last_uid, uidNext - 1);
+      await checkpoints.put(identityId, mailbox, {
+        uid_validity: uidValidity,
+        last_uid: result.lastUid,
+        ...pick(checkpoint, 'published'),
+        ...highestModseq,
+      });
+      return result;
+    }
 
     // 2. List the new UIDs; `n:*` also matches the highest UID when it is below n.
     // LIMITATION: a since: fetch cut short by a crash goes on with every UID above its
@@ -106,18 +133,21 @@ export async function syncMailbox({
         result.fetched += 1;
         result.bytes += mail.source.length;
       });
-    const saveCheckpoint = async (floor = 0): Promise<void> => {
+    const saveCheckpoint = async (floor = 0, done = false): Promise<void> => {
       const confirmed = Math.max(window.confirmed ?? 0, floor);
-      if (confirmed <= result.lastUid) return;
-      result.lastUid = confirmed;
+      if (confirmed <= result.lastUid && !done) return;
+      result.lastUid = Math.max(result.lastUid, confirmed);
       // Everything confirmed above the old checkpoint counts, duplicates included: they were
       // published before a crash that kept them out of the total.
       const total =
         publishedBefore === undefined ? undefined : publishedBefore + window.confirmedCount;
       await checkpoints.put(identityId, mailbox, {
         uid_validity: uidValidity,
-        last_uid: confirmed,
+        last_uid: result.lastUid,
         ...(total === undefined ? {} : { published: total }),
+        // The mailbox's HIGHESTMODSEQ holds only once the whole pass is through.
+        ...(done ? highestModseq : pick(checkpoint, 'highest_modseq')),
+        ...(result.lastUid < resyncUntil ? { resync_until: resyncUntil } : {}),
       });
       if (total === undefined) return;
       result.total = total;
@@ -137,7 +167,26 @@ export async function syncMailbox({
           }
           if (!msg.source || msg.uid <= result.lastUid) continue;
           const flags = [...(msg.flags ?? [])];
-          batch.push({ identityId, mailbox, uidValidity, uid: msg.uid, source: msg.source, flags });
+          const mail: FetchedMail = {
+            identityId,
+            mailbox,
+            uidValidity,
+            uid: msg.uid,
+            source: msg.source,
+            flags,
+          };
+          if (msg.uid <= resyncUntil) {
+            mail.sha256 = contentHash(msg.source);
+            const seen = known.get(mail.sha256) ?? 0;
+            if (seen > 0) {
+              // Published from this mailbox before its UIDVALIDITY changed: not again.
+              known.set(mail.sha256, seen - 1);
+              await flush();
+              await window.push(msg.uid, Promise.resolve(), false);
+              continue;
+            }
+          }
+          batch.push(mail);
           batchBytes += msg.source.length;
           if (batch.length >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) await flush();
         }
@@ -145,8 +194,9 @@ export async function syncMailbox({
         await saveCheckpoint();
       }
       await window.drain();
-      // A since: pass has considered every message there at first sight, published or not.
-      if (since && !result.cancelled) await saveCheckpoint(uidNext - 1);
+      // A finished pass has considered every message below UIDNEXT, published or not (since:
+      // leaves older ones out, a resync those published before, and some were expunged).
+      if (!result.cancelled) await saveCheckpoint(uidNext - 1, true);
     } finally {
       // Even when a publication failed, what was confirmed before it is kept.
       await saveCheckpoint();
@@ -155,6 +205,10 @@ export async function syncMailbox({
   } finally {
     lock.release();
   }
+}
+
+function pick<T extends object, K extends keyof T>(from: T, key: K): Partial<Pick<T, K>> {
+  return from[key] === undefined ? {} : ({ [key]: from[key] } as Partial<Pick<T, K>>);
 }
 
 /** UIDs in ascending order as an IMAP sequence set, with runs folded into ranges. */

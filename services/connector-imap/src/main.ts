@@ -21,6 +21,12 @@ const config = loadConfig({
     .int()
     .positive()
     .default(5 * 60_000),
+  /** Milliseconds between two polls of the IMAP folders other than INBOX. */
+  IMAP_FOLDER_POLL_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
 });
 const logger = createLogger({ name: 'connector-imap', level: config.LOG_LEVEL });
 const nc = await connectNats({ url: config.NATS_URL, name: 'connector-imap' });
@@ -43,6 +49,7 @@ const connector = await startImapConnector({
   caFiles: config.MAIL_CA_FILE?.split(',').filter(Boolean) ?? [],
   timeoutMs: config.IMAP_TIMEOUT_MS,
   pop3PollMs: config.POP3_POLL_MS,
+  folderPollMs: config.IMAP_FOLDER_POLL_MS,
   replicas: config.NATS_STREAM_REPLICAS,
   topology: log.topology,
 });

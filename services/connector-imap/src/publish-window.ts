@@ -4,17 +4,20 @@
  * succeeded, which is what a checkpoint may record.
  */
 export class PublishWindow<T> {
-  private readonly pending: { key: T; done: Promise<unknown> }[] = [];
+  private readonly pending: { key: T; done: Promise<unknown>; counts: boolean }[] = [];
   private lastConfirmed: T | undefined;
   private settled = 0;
 
   constructor(private readonly size: number) {}
 
-  /** Adds a publication; waits for the oldest one when the window is full. */
-  async push(key: T, done: Promise<unknown>): Promise<void> {
+  /**
+   * Adds a publication; waits for the oldest one when the window is full. An entry that does
+   * not count (a message recognised as already published) moves `confirmed` but not the count.
+   */
+  async push(key: T, done: Promise<unknown>, counts = true): Promise<void> {
     // Attach a handler now so that a rejection is not reported as unhandled before its turn.
     done.catch(() => undefined);
-    this.pending.push({ key, done });
+    this.pending.push({ key, done, counts });
     if (this.pending.length >= this.size) await this.settleOldest();
   }
 
@@ -38,6 +41,6 @@ export class PublishWindow<T> {
     await head.done;
     this.pending.shift();
     this.lastConfirmed = head.key;
-    this.settled += 1;
+    if (head.counts) this.settled += 1;
   }
 }

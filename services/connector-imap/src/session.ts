@@ -10,49 +10,54 @@ import {
   type SessionOutcome,
   type StopReason,
 } from './mail-session.ts';
+import { FolderPoller } from './folder-poller.ts';
+import { MailboxTotals } from './mailbox-totals.ts';
 import { syncMailbox } from './mailbox-sync.ts';
+import type { PublishedContent } from './published-content.ts';
 import { SessionBase } from './session-base.ts';
 
-export type { SessionDeps } from './mail-session.ts';
+export interface ImapSessionDeps extends SessionDeps {
+  /** What mailboxes published before, for one whose UIDVALIDITY changed. */
+  published: PublishedContent;
+  /** Time between two polls of the folders other than INBOX, unless the identity sets one. */
+  folderPollMs: number;
+}
 
-const MAILBOX = 'INBOX';
+const INBOX = 'INBOX';
 /** How long a stop waits for a running fetch to end between two messages. */
 const STOP_GRACE_MS = 5000;
 
 /**
- * One identity's live IMAP connection: connects, fetches, then keeps watching INBOX (imapflow
- * IDLEs while nothing runs) and fetches again whenever the server reports new mail. Fetches
- * run one at a time; a cancel pauses fetching until the user asks for the connection again.
+ * One identity's live IMAP connections. The first watches INBOX: it fetches, then IDLEs, and
+ * fetches again whenever the server reports new mail. The second, a FolderPoller, goes through
+ * the other folders at the polling interval, so that neither holds up the other. Fetches of
+ * one mailbox run one at a time; a cancel pauses all fetching until the user asks for the
+ * connection again. The identity reports one total across its mailboxes.
  */
-export class ImapSession extends SessionBase<SessionDeps> implements MailSession {
+export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSession {
   private client: ImapFlow | undefined;
   private syncWanted = false;
   private syncing: Promise<void> | undefined;
+  private folders: FolderPoller | undefined;
+  private totals = new MailboxTotals();
 
   constructor(
     identity: IdentityState,
     facts: FactWriter,
-    deps: SessionDeps,
+    deps: ImapSessionDeps,
     cause: RemoteIdentityEvent,
   ) {
-    super(identity, facts, deps, cause, 'imap', MAILBOX);
+    super(identity, facts, deps, cause, 'imap');
   }
 
   async start(): Promise<SessionOutcome> {
     let client: ImapFlow;
     try {
-      const { params } = this.identity;
-      // The destination first, so that a refused one never sees the password opened.
-      const destination = await this.deps.destinations.resolve(params.incomming_mail_server);
-      client = createImapClient({
-        params,
-        destination,
-        password: await openPassword(this.identity, this.deps.secrets),
-        extraCa: this.deps.extraCa,
-        timeoutMs: this.deps.timeoutMs,
-      });
-      client.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'imap error'));
-      await client.connect();
+      client = await this.connect();
+      this.totals = await MailboxTotals.load(
+        this.deps.checkpoints,
+        this.identity.remote_identity_id,
+      );
     } catch (err) {
       return this.failed(err);
     }
@@ -65,7 +70,76 @@ export class ImapSession extends SessionBase<SessionDeps> implements MailSession
     this.connected = true;
     client.on('exists', () => this.fetchSoon());
     client.on('close', () => void this.onClose());
-    return this.reportConnected();
+    const outcome = await this.reportConnected();
+    this.folders = this.folderPoller();
+    this.folders.pollSoon();
+    return outcome;
+  }
+
+  override resume(cause: RemoteIdentityEvent): void {
+    super.resume(cause);
+    this.folders?.pollSoon();
+  }
+
+  /** Resolves, checks and logs in one connection; every connection of the session alike. */
+  private async connect(): Promise<ImapFlow> {
+    const { params } = this.identity;
+    // The destination first, so that a refused one never sees the password opened.
+    const destination = await this.deps.destinations.resolve(params.incomming_mail_server);
+    const client = createImapClient({
+      params,
+      destination,
+      password: await openPassword(this.identity, this.deps.secrets),
+      extraCa: this.deps.extraCa,
+      timeoutMs: this.deps.timeoutMs,
+    });
+    client.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'imap error'));
+    await client.connect();
+    return client;
+  }
+
+  private folderPoller(): FolderPoller {
+    const { params } = this.identity;
+    return new FolderPoller({
+      identityId: this.identity.remote_identity_id,
+      connect: () => this.connect(),
+      syncFolder: (client, path) => this.sync(client, path),
+      mayFetch: () => this.connected && !this.stopped && !this.fetches.paused,
+      checkpoints: this.deps.checkpoints,
+      totals: this.totals,
+      logger: this.logger,
+      everyMs:
+        params.polling_interval === undefined
+          ? this.deps.folderPollMs
+          : params.polling_interval * 1000,
+      includeJunk: params.include_junk ?? false,
+      includeTrash: params.include_trash ?? false,
+    });
+  }
+
+  /** One fetch of one mailbox over `client`, reported with the identity's running total. */
+  private sync(client: ImapFlow, mailbox: string): Promise<void> {
+    const id = this.identity.remote_identity_id;
+    return this.fetches.run(
+      this.cause,
+      mailbox,
+      async (isCancelled, progress) => {
+        const result = await syncMailbox({
+          client,
+          identityId: id,
+          mailbox,
+          fetchMethod: this.identity.params.fetch_method,
+          checkpoints: this.deps.checkpoints,
+          publisher: this.deps.publisher,
+          published: this.deps.published,
+          isCancelled,
+          progress: (total, lastUid) => progress(this.totals.set(mailbox, total), lastUid),
+        });
+        if (result.total === undefined) return result;
+        return { ...result, total: this.totals.set(mailbox, result.total) };
+      },
+      () => this.stopped,
+    );
   }
 
   async stop(reason: StopReason, cause?: RemoteIdentityEvent): Promise<void> {
@@ -75,12 +149,15 @@ export class ImapSession extends SessionBase<SessionDeps> implements MailSession
     this.fetches.stopping(cause);
     const client = this.client;
     this.client = undefined;
+    const folders = this.folders?.stop(STOP_GRACE_MS);
+    this.folders = undefined;
     // Let a running fetch stop between two messages, so that it reports what it published,
     // before the connection goes; a fetch that will not stop is cut off after a grace period.
     const syncing = this.syncing?.catch(() => undefined);
     if (syncing) await Promise.race([syncing, delay(STOP_GRACE_MS)]);
     if (client) await client.logout().catch(() => client.close());
     await syncing;
+    await folders;
     if (wasConnected) await this.reportDisconnected(reason, cause);
   }
 
@@ -92,19 +169,7 @@ export class ImapSession extends SessionBase<SessionDeps> implements MailSession
   private async runSyncs(): Promise<void> {
     while (this.syncWanted && this.connected && !this.fetches.paused && this.client) {
       this.syncWanted = false;
-      const client = this.client;
-      await this.fetches.run(this.cause, (isCancelled, progress) =>
-        syncMailbox({
-          client,
-          identityId: this.identity.remote_identity_id,
-          mailbox: MAILBOX,
-          fetchMethod: this.identity.params.fetch_method,
-          checkpoints: this.deps.checkpoints,
-          publisher: this.deps.publisher,
-          isCancelled,
-          progress,
-        }),
-      );
+      await this.sync(this.client, INBOX);
     }
     // imapflow would wait 15 s of quiet before it IDLEs by itself; new mail should not. The
     // next command (a sync on EXISTS) breaks the IDLE.
@@ -117,6 +182,8 @@ export class ImapSession extends SessionBase<SessionDeps> implements MailSession
     if (!this.connected || this.stopped) return;
     this.connected = false;
     this.client = undefined;
+    await this.folders?.stop(STOP_GRACE_MS);
+    this.folders = undefined;
     this.logger.warn('connection lost');
     await this.reportDisconnected('lost');
     this.onLost();

@@ -36,6 +36,8 @@ const EMAIL_PARAM_KEYS = [
   'mail_port',
   'fetch_method',
   'polling_interval',
+  'include_junk',
+  'include_trash',
 ] as const satisfies readonly (keyof EmailParams)[];
 
 const INTERVAL_MESSAGE =
@@ -49,6 +51,15 @@ const pollingIntervalSchema = z.preprocess(
     .min(POLLING_INTERVAL_MIN, INTERVAL_MESSAGE)
     .max(POLLING_INTERVAL_MAX, INTERVAL_MESSAGE),
 );
+
+const includeJunkSchema = z
+  .boolean()
+  .optional()
+  .openapi({ description: 'IMAP: also fetch the \\Junk folder (skipped by default).' });
+const includeTrashSchema = z
+  .boolean()
+  .optional()
+  .openapi({ description: 'IMAP: also fetch the \\Trash folder (skipped by default).' });
 
 const PORT_MESSAGE = 'must be an integer from 1 to 65535 (number or numeric string)';
 
@@ -123,6 +134,8 @@ const createParamsSchema = z.preprocess(
       mail_port: portSchema,
       fetch_method: fetchMethodSchema,
       polling_interval: pollingIntervalSchema.optional(),
+      include_junk: includeJunkSchema,
+      include_trash: includeTrashSchema,
     })
     .strict(),
 );
@@ -139,6 +152,8 @@ const patchParamsSchema = z.preprocess(
       mail_port: portSchema.optional(),
       fetch_method: fetchMethodSchema.optional(),
       polling_interval: pollingIntervalSchema.optional(),
+      include_junk: includeJunkSchema,
+      include_trash: includeTrashSchema,
     })
     .strict(),
 );
@@ -173,7 +188,7 @@ export function parseCreateCommand(body: unknown): CreateIdentityCommand {
 export function toCreateCommand(parsed: z.output<typeof createBodySchema>): CreateIdentityCommand {
   refuseUnsupportedIdentityType(parsed);
   const { login, mail_protocol, incomming_mail_server, mail_port, fetch_method } = parsed.params;
-  const { polling_interval } = parsed.params;
+  const { polling_interval, include_junk, include_trash } = parsed.params;
   const params: EmailParams = {
     login,
     mail_protocol,
@@ -181,6 +196,8 @@ export function toCreateCommand(parsed: z.output<typeof createBodySchema>): Crea
     mail_port,
     fetch_method,
     ...(polling_interval === undefined ? {} : { polling_interval }),
+    ...(include_junk === undefined ? {} : { include_junk }),
+    ...(include_trash === undefined ? {} : { include_trash }),
   };
   // Each field passed alone; the whole must also pass the rules across fields that events keep.
   const whole = emailParamsSchema.safeParse(params);

@@ -78,6 +78,8 @@ function sameParams(a: EmailParams, b: EmailParams): boolean {
     a.incomming_mail_server === b.incomming_mail_server &&
     a.mail_port === b.mail_port &&
     a.fetch_method === b.fetch_method &&
-    a.polling_interval === b.polling_interval
+    a.polling_interval === b.polling_interval &&
+    a.include_junk === b.include_junk &&
+    a.include_trash === b.include_trash
   );
 }

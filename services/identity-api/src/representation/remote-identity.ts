@@ -57,6 +57,8 @@ function publicParams(params: Record<string, unknown>): PublicParams {
     ...(typeof params.polling_interval === 'number'
       ? { polling_interval: String(params.polling_interval) }
       : {}),
+    ...(typeof params.include_junk === 'boolean' ? { include_junk: params.include_junk } : {}),
+    ...(typeof params.include_trash === 'boolean' ? { include_trash: params.include_trash } : {}),
   };
 }
 

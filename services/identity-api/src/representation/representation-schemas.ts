@@ -16,6 +16,8 @@ export const publicParamsSchema = z
       .string()
       .optional()
       .openapi({ description: 'Seconds between two polls, when the user chose them.' }),
+    include_junk: z.boolean().optional().openapi({ description: 'IMAP: \\Junk is fetched too.' }),
+    include_trash: z.boolean().optional().openapi({ description: 'IMAP: \\Trash is fetched too.' }),
   })
   .openapi('EmailParams', { description: 'Never holds a secret.' });
 
