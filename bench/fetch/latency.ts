@@ -18,12 +18,15 @@ const ARRIVAL_TIMEOUT_MS = 30_000;
 /**
  * One connected identity (`from_now`) on an idle INBOX; 100 times, a message is APPENDed over
  * IMAPS and timed until it is in the mail stream under that identity's subject, matched by a
- * unique Subject header. Sequential, so each sample sees an idle session.
+ * unique Subject header. Sequential, so each sample sees an idle session. The peer beside it is
+ * a bare imapflow client IDLEing on the same INBOX: the time until the server tells it of the
+ * message is the least any IDLE-based system can achieve against this server.
  */
 export async function runLatency() {
   await withMailboxServer([], async (dovecot) => {
     let system: TestSystem | undefined;
     const appender = imapClient(dovecot);
+    const watcher = imapClient(dovecot);
     try {
       system = await startTestSystem({ caFiles: [dovecot.caCertFile] });
       const created = await system.call(USER, 'POST', '/v1/remote-identities', {
@@ -40,11 +43,14 @@ export async function runLatency() {
         { intervalMs: 10, what: 'the identity connected and idle' },
       );
       const arrivals = await watchArrivals(system, id);
+      const told = await watchExists(watcher);
       // One IMAPS session for all appends, so that its login is not part of the figures.
       await appender.connect();
       const samples: Sample[] = [];
       try {
-        for (let i = 1; i <= SAMPLES; i++) samples.push(await timeOne(appender, arrivals, i));
+        for (let i = 1; i <= SAMPLES; i++) {
+          samples.push(await timeOne(appender, arrivals, told, i));
+        }
       } finally {
         await arrivals.close();
       }
@@ -52,6 +58,7 @@ export async function runLatency() {
     } finally {
       // close(), not logout(): a LOGOUT that gets no answer would keep the process alive.
       appender.close();
+      watcher.close();
       await system?.stop();
     }
   });
@@ -62,6 +69,32 @@ interface Sample {
   append: number;
   /** APPEND sent until the message was delivered from the mail stream. */
   total: number;
+  /** APPEND sent until the bare IDLE client was told of it (EXISTS). */
+  idle: number;
+}
+
+/** The bare peer: resolves with the performance.now() of the next EXISTS it is told of. */
+type NextExists = () => Promise<number>;
+
+async function watchExists(client: ReturnType<typeof imapClient>): Promise<NextExists> {
+  await client.connect();
+  await client.mailboxOpen('INBOX');
+  let notify: ((at: number) => void) | undefined;
+  client.on('exists', () => notify?.(performance.now()));
+  // imapflow keeps IDLE going after an EXISTS; without a command it never stops it.
+  void client.idle().catch(() => undefined);
+  return () =>
+    new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new VerificationError('the IDLE peer was never told')),
+        ARRIVAL_TIMEOUT_MS,
+      );
+      notify = (at) => {
+        clearTimeout(timer);
+        notify = undefined;
+        resolve(at);
+      };
+    });
 }
 
 interface Arrivals {
@@ -113,6 +146,7 @@ async function watchArrivals(system: TestSystem, identityId: string): Promise<Ar
 async function timeOne(
   appender: ReturnType<typeof imapClient>,
   arrivals: Arrivals,
+  told: NextExists,
   index: number,
 ): Promise<Sample> {
   const tag = `bench-latency-${index}-${randomBytes(6).toString('hex')}`;
@@ -121,17 +155,19 @@ async function timeOne(
     `Message-ID: <${tag}@example.org>\r\nDate: ${new Date().toUTCString()}\r\n\r\n` +
     `Latency sample ${index}.\r\n`;
   const arrived = arrivals.arrival(tag);
+  const idled = told();
   const started = performance.now();
   const result = await appender.append('INBOX', text);
   const appended = performance.now();
   if (!result || result.uid === undefined) throw new Error('APPEND returned no UID');
-  const at = await arrived;
-  return { append: appended - started, total: at - started };
+  const [at, idleAt] = await Promise.all([arrived, idled]);
+  return { append: appended - started, total: at - started, idle: idleAt - started };
 }
 
 function printLatency(samples: readonly Sample[]) {
   const totals = samples.map((s) => s.total);
   const appends = samples.map((s) => s.append);
+  const idles = samples.map((s) => s.idle);
   const stat = (values: readonly number[]) => [
     fixed(percentile(values, 0)),
     fixed(median(values)),
@@ -143,11 +179,15 @@ function printLatency(samples: readonly Sample[]) {
     `latency benchmark: ${samples.length} messages APPENDed one at a time over IMAPS to the INBOX` +
       ' of one connected, idle identity (from_now)',
     'ms from sending the APPEND: append = dovecot answered, in stream = delivered from the',
-    "  identity's mail subject by an ordered consumer",
+    "  identity's mail subject by an ordered consumer, bare IDLE = a bare imapflow client",
+    '  IDLEing on the same INBOX was told of it (EXISTS)',
     row(['', 'min', 'median', 'p99', 'max']),
     row(['append', ...stat(appends)]),
+    row(['bare IDLE', ...stat(idles)]),
     row(['stream', ...stat(totals)]),
     '',
+    `ratio stream / bare IDLE: median ${(median(totals) / median(idles)).toFixed(2)},` +
+      ` p99 ${(p99 / percentile(idles, 0.99)).toFixed(2)}`,
     `summary: new mail to mail stream, ${samples.length} sequential APPENDs on loopback TLS:` +
       ` median ${fixed(median(totals))} ms, p99 ${fixed(p99)} ms` +
       ` (${p99 < 1000 ? 'meets' : 'misses'} the p99 < 1 s aim)`,
