@@ -13,6 +13,11 @@ export interface MailboxCheckpoint {
    * are published only when their content was not published from the mailbox before.
    */
   resync_until?: number;
+  /**
+   * The mail stream's sequence of the publication at `last_uid`. Whatever this mailbox
+   * published after it, the stream holds above it: a sync after a crash reads that back.
+   */
+  stream_seq?: number;
 }
 
 const encoder = new TextEncoder();

@@ -11,6 +11,7 @@ import type { IdentityKeyring } from '@ri/secrets';
 import { CheckpointStore } from './checkpoints.ts';
 import { ImapConnector } from './connector.ts';
 import { MailPublisher } from './mail-publisher.ts';
+import { MailStreamReader } from './mail-stream-reader.ts';
 import { PublishedContent } from './published-content.ts';
 import { UidlStore } from './pop3/uidl-store.ts';
 
@@ -100,7 +101,7 @@ export async function startImapConnector({
     pop3PollMs,
     folderPollMs,
     publisher,
-    published: new PublishedContent({ js, jsm, blobs, topology }),
+    published: new PublishedContent(new MailStreamReader({ js, jsm, topology }), blobs),
     extraCa: caFiles.map((f) => readFileSync(f, 'utf8')),
     timeoutMs,
     consumerName,

@@ -19,6 +19,12 @@ export interface SyncMailboxOptions {
   publisher: MailPublisher;
   /** What the mailbox published before, for a mailbox whose UIDVALIDITY changed. */
   published: PublishedContent;
+  /**
+   * Whether to look in the stream for publications past the checkpoint (a sync that crashed
+   * after publishing): once per mailbox and connection is enough, as later gaps in the same
+   * process are closed by the stream's duplicate window.
+   */
+  checkUnconfirmed?: boolean;
   /** Polled between messages; once true, the sync stops at the end of the current chunk. */
   isCancelled: () => boolean;
   /** Publications in flight at once. */
@@ -43,6 +49,7 @@ export async function syncMailbox({
   checkpoints,
   publisher,
   published,
+  checkUnconfirmed = true,
   isCancelled,
   windowSize = 256,
   chunkSize = 250,
@@ -74,6 +81,8 @@ export async function syncMailbox({
         last_uid: Math.max(0, startAfter),
         published: checkpoint ? checkpoint.published : 0,
         ...(checkpoint ? { resync_until: uidNext - 1 } : {}),
+        // Whatever this pass publishes, the stream will hold above this sequence.
+        stream_seq: await published.lastSequence(identityId),
       };
       await checkpoints.put(identityId, mailbox, checkpoint);
     }
@@ -82,6 +91,12 @@ export async function syncMailbox({
       resyncUntil > checkpoint.last_uid
         ? await published.of(identityId, mailbox)
         : new Map<string, number>();
+    const unconfirmed =
+      checkUnconfirmed && checkpoint.stream_seq !== undefined
+        ? await published.uidsAfter(identityId, mailbox, uidValidity, checkpoint.stream_seq)
+        : new Set<number>();
+    let streamSeq = checkpoint.stream_seq;
+    const sequences = new Map<number, number>();
     const result: SyncMailboxResult = {
       fetched: 0,
       bytes: 0,
@@ -126,7 +141,8 @@ export async function syncMailbox({
       for (const { uid, done } of started) await window.push(uid, done);
     };
     const publish = (mail: FetchedMail) =>
-      publisher.publish(mail).then(({ duplicate }) => {
+      publisher.publish(mail).then(({ duplicate, sequence }) => {
+        sequences.set(mail.uid, sequence);
         // A message published before a crash comes back as a duplicate: not new, not
         // counted, so that `messages_fetched` counts each message once.
         if (duplicate) return;
@@ -137,6 +153,8 @@ export async function syncMailbox({
       const confirmed = Math.max(window.confirmed ?? 0, floor);
       if (confirmed <= result.lastUid && !done) return;
       result.lastUid = Math.max(result.lastUid, confirmed);
+      streamSeq = sequences.get(result.lastUid) ?? streamSeq;
+      for (const uid of sequences.keys()) if (uid <= result.lastUid) sequences.delete(uid);
       // Everything confirmed above the old checkpoint counts, duplicates included: they were
       // published before a crash that kept them out of the total.
       const total =
@@ -148,6 +166,7 @@ export async function syncMailbox({
         // The mailbox's HIGHESTMODSEQ holds only once the whole pass is through.
         ...(done ? highestModseq : pick(checkpoint, 'highest_modseq')),
         ...(result.lastUid < resyncUntil ? { resync_until: resyncUntil } : {}),
+        ...(streamSeq === undefined ? {} : { stream_seq: streamSeq }),
       });
       if (total === undefined) return;
       result.total = total;
@@ -175,6 +194,12 @@ export async function syncMailbox({
             source: msg.source,
             flags,
           };
+          if (unconfirmed.has(msg.uid)) {
+            // Published past the checkpoint before a crash: in the stream, not yet counted.
+            await flush();
+            await window.push(msg.uid, Promise.resolve());
+            continue;
+          }
           if (msg.uid <= resyncUntil) {
             mail.sha256 = contentHash(msg.source);
             const seen = known.get(mail.sha256) ?? 0;

@@ -40,6 +40,8 @@ export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSes
   private syncing: Promise<void> | undefined;
   private folders: FolderPoller | undefined;
   private totals = new MailboxTotals();
+  /** Mailboxes whose first sync on this connection looked for unconfirmed publications. */
+  private readonly checked = new Set<string>();
 
   constructor(
     identity: IdentityState,
@@ -135,6 +137,7 @@ export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSes
           isCancelled,
           progress: (total, lastUid) => progress(this.totals.set(mailbox, total), lastUid),
         });
+        this.checked.add(mailbox);
         if (result.total === undefined) return result;
         return { ...result, total: this.totals.set(mailbox, result.total) };
       },
