@@ -1,3 +1,5 @@
+import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
+import { mailFlagsChangedSchema, type MailFlagsChanged } from '@ri/events';
 import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGroup, md5OfFetched, type DatasetMessage } from '../support/dataset.ts';
@@ -165,4 +167,33 @@ describe('an IMAP identity with folders', () => {
     expect(counts.get('Junk')).toBe(PER_FOLDER);
     expect(counts.has('Trash')).toBe(false);
   });
+
+  it('publishes flags changed elsewhere, in INBOX and in other folders', async () => {
+    await withClient(async (client) => {
+      for (const folder of ['INBOX', 'Archive 2025']) {
+        await client.mailboxOpen(folder);
+        await client.messageFlagsAdd('1', ['\\Flagged'], { uid: false });
+      }
+    });
+    const changes = await waitFor(
+      flagChanges,
+      (found) => ['INBOX', 'Archive 2025'].every((box) => found.some((c) => c.mailbox === box)),
+      { what: 'flags changes of both folders', timeoutMs: 30_000 },
+    );
+    for (const change of changes) expect(change.flags).toContain('\\Flagged');
+  });
 });
+
+/** Every flags change published for the identity so far. */
+async function flagChanges(): Promise<MailFlagsChanged[]> {
+  const consumer = await jetstream(system.nc).consumers.get(system.topology.mailStream, {
+    filter_subjects: system.topology.flagsSubject(id),
+    deliver_policy: DeliverPolicy.All,
+  });
+  const found: MailFlagsChanged[] = [];
+  for (;;) {
+    const msg = await consumer.next({ expires: 1000 });
+    if (!msg) return found;
+    found.push(mailFlagsChangedSchema.parse(msg.json()));
+  }
+}

@@ -41,7 +41,7 @@ export function streamConfigs({
     },
     {
       name: topology.mailStream,
-      subjects: [topology.mailFilter],
+      subjects: [topology.mailFilter, topology.flagsFilter],
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       num_replicas: replicas,

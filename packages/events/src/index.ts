@@ -9,3 +9,4 @@ export * from './params.ts';
 export * from './secrets.ts';
 export * from './subjects.ts';
 export * from './identity-state.ts';
+export * from './mail-flags.ts';

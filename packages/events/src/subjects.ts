@@ -20,6 +20,9 @@ export interface Topology {
   mailStream: string;
   mailFilter: string;
   mailSubject(remoteIdentityId: string): string;
+  /** Changes of flags on mail published before, in the mail stream beside the mail itself. */
+  flagsFilter: string;
+  flagsSubject(remoteIdentityId: string): string;
   /** Object store bucket for mail bodies too large for one message. */
   mailBlobBucket: string;
   /** The name of a service's own KV bucket in this namespace. */
@@ -46,6 +49,8 @@ export function topology(namespace = ''): Topology {
     mailStream: stream('REMOTE_MAIL'),
     mailFilter: `${subject}.mail.*`,
     mailSubject: (id) => `${subject}.mail.${id}`,
+    flagsFilter: `${subject}.flags.*`,
+    flagsSubject: (id) => `${subject}.flags.${id}`,
     mailBlobBucket: bucket('remote-mail-blobs'),
     bucket,
   };

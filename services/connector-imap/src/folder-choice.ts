@@ -5,7 +5,7 @@ export interface ListedFolder {
   path: string;
   flags: Set<string>;
   specialUse?: string;
-  status?: { uidNext?: number; uidValidity?: bigint | number | string };
+  status?: { uidNext?: number; uidValidity?: bigint | number | string; highestModseq?: bigint };
 }
 
 export interface FolderChoiceOptions {

@@ -76,7 +76,8 @@ export class FolderPoller {
   private async pollOnce(): Promise<void> {
     const { identityId, checkpoints, totals } = this.options;
     const client = await this.connection();
-    const listed = await client.list({ statusQuery: { uidNext: true, uidValidity: true } });
+    const statusQuery = { uidNext: true, uidValidity: true, highestModseq: true };
+    const listed = await client.list({ statusQuery });
     const folders = chooseFolders(listed, this.options);
     const known = await checkpoints.list(identityId);
     for (const { from, to } of findRenames(known, folders)) {
@@ -97,7 +98,11 @@ export class FolderPoller {
         status.uidNext !== undefined &&
         String(status.uidValidity) === checkpoint.uid_validity &&
         status.uidNext - 1 <= checkpoint.last_uid &&
-        checkpoint.resync_until === undefined;
+        checkpoint.resync_until === undefined &&
+        // Without CONDSTORE a flags change goes unseen until a message arrives.
+        (status.highestModseq === undefined ||
+          checkpoint.highest_modseq === undefined ||
+          String(status.highestModseq) === checkpoint.highest_modseq);
       if (unchanged) continue;
       await this.options.syncFolder(client, folder.path);
     }

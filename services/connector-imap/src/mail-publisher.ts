@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
 import type { ObjectStore } from '@nats-io/obj';
-import { MAIL_HEADERS, type Topology } from '@ri/events';
+import { MAIL_HEADERS, type MailFlagsChanged, type Topology } from '@ri/events';
 
 /** One message as fetched from a mailbox, raw RFC 822 bytes as the server sent them. */
 export interface FetchedMail {
@@ -73,6 +73,37 @@ export class MailPublisher {
     });
     return { sequence: ack.seq, duplicate: ack.duplicate };
   }
+
+  /** Publishes a flags change; the same change published twice is dropped by its id. */
+  async publishFlags(change: FlagsChange): Promise<void> {
+    const h = headers();
+    h.set(MAIL_HEADERS.identity, change.identityId);
+    h.set(MAIL_HEADERS.mailbox, encodeURIComponent(change.mailbox));
+    h.set(MAIL_HEADERS.uidValidity, change.uidValidity);
+    h.set(MAIL_HEADERS.uid, String(change.uid));
+    const payload: MailFlagsChanged = {
+      version: 1,
+      mailbox: change.mailbox,
+      uid_validity: change.uidValidity,
+      uid: change.uid,
+      flags: change.flags,
+      modseq: String(change.modseq),
+    };
+    await this.js.publish(this.topology.flagsSubject(change.identityId), JSON.stringify(payload), {
+      msgID: `${messageId(change)}/flags/${change.modseq}`,
+      headers: h,
+    });
+  }
+}
+
+/** A flags change of a message published before, as the IMAP server reported it. */
+export interface FlagsChange {
+  identityId: string;
+  mailbox: string;
+  uidValidity: string;
+  uid: number;
+  flags: string[];
+  modseq: bigint;
 }
 
 export function messageId(

@@ -2,6 +2,7 @@ import type { ImapFlow } from 'imapflow';
 import { sinceDate, type FetchMethod } from '@ri/events';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { FetchOutcome, ProgressReporter } from './fetch-runner.ts';
+import { publishFlagChanges } from './flag-changes.ts';
 import { contentHash, type FetchedMail, type MailPublisher } from './mail-publisher.ts';
 import type { PublishedContent } from './published-content.ts';
 import { PublishWindow } from './publish-window.ts';
@@ -120,7 +121,27 @@ export async function syncMailbox({
       return result;
     }
 
-    // 2. List the new UIDs; `n:*` also matches the highest UID when it is below n.
+    // 2. Tell what changed on messages published already, where the server keeps MODSEQs.
+    const lastModseq = checkpoint.highest_modseq;
+    if (
+      lastModseq !== undefined &&
+      box.highestModseq !== undefined &&
+      box.highestModseq > BigInt(lastModseq) &&
+      checkpoint.last_uid > 0 &&
+      resyncUntil === 0
+    ) {
+      await publishFlagChanges({
+        client,
+        identityId,
+        mailbox,
+        uidValidity,
+        upTo: checkpoint.last_uid,
+        since: BigInt(lastModseq),
+        publisher,
+      });
+    }
+
+    // 3. List the new UIDs; `n:*` also matches the highest UID when it is below n.
     // LIMITATION: a since: fetch cut short by a crash goes on with every UID above its
     // checkpoint, older dates included.
     const query = since
@@ -129,7 +150,7 @@ export async function syncMailbox({
     const found = await client.search(query, { uid: true });
     const uids = (found || []).filter((uid) => uid > result.lastUid).sort((a, b) => a - b);
 
-    // 3. Fetch chunk by chunk and publish in batches through a window. Publishing a batch
+    // 4. Fetch chunk by chunk and publish in batches through a window. Publishing a batch
     // back to back lets the NATS client write it in one go instead of one write per message,
     // which costs more than the fetch itself. The checkpoint follows what was confirmed.
     const window = new PublishWindow<number>(windowSize);

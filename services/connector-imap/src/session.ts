@@ -71,6 +71,8 @@ export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSes
     // Connected before the handlers, so that a close right away counts as a loss.
     this.connected = true;
     client.on('exists', () => this.fetchSoon());
+    // Flags changed elsewhere during IDLE: the next pass publishes them (CHANGEDSINCE).
+    client.on('flags', () => this.fetchSoon());
     client.on('close', () => void this.onClose());
     const outcome = await this.reportConnected();
     this.folders = this.folderPoller();
