@@ -2,11 +2,13 @@ import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import { createRemoteIdentities } from './migrations/0001-remote-identities.ts';
 import { createContacts } from './migrations/0002-contacts.ts';
+import { addConnectionPause } from './migrations/0003-connection-pause.ts';
 
 /** Every migration, in order; names are stable because the database records them. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-remote-identities': createRemoteIdentities,
   '0002-contacts': createContacts,
+  '0003-connection-pause': addConnectionPause,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
