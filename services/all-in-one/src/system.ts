@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { startImapConnector } from '@ri/connector-imap';
+import { startImapConnector, type RetryScheduleOptions } from '@ri/connector-imap';
 import { DestinationGuard } from '@ri/destinations';
 import { openJetStream } from '@ri/event-store';
 import { topology as topologyOf } from '@ri/events';
@@ -34,6 +34,10 @@ export interface SystemOptions {
   allowedPrivateHosts?: string[];
   /** Time between two polls of a POP3 maildrop; the connector's default without it. */
   pop3PollMs?: number;
+  /** `CONNECTOR_PAUSE_AFTER` in milliseconds; the connector's default (72 h) without it. */
+  pauseAfterMs?: number;
+  /** The connector's retry backoff; its default (1 s doubling to 5 min) without it. */
+  retry?: RetryScheduleOptions;
   replicas?: number;
   /** NATS namespace; see `Topology`. */
   namespace?: string;
@@ -63,6 +67,8 @@ export async function startSystem({
   caFiles = [],
   allowedPrivateHosts = [],
   pop3PollMs,
+  pauseAfterMs,
+  retry,
   replicas = 1,
   namespace = '',
   logger,
@@ -88,6 +94,8 @@ export async function startSystem({
     allowedPrivateHosts,
     caFiles,
     ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
+    ...(pauseAfterMs === undefined ? {} : { pauseAfterMs }),
+    ...(retry === undefined ? {} : { retry }),
     replicas,
     topology,
     logger: logger.child({ service: 'connector-imap' }),

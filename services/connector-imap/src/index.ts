@@ -11,9 +11,14 @@ import type { IdentityKeyring } from '@ri/secrets';
 import { CheckpointStore } from './checkpoints.ts';
 import { ImapConnector } from './connector.ts';
 import { MailPublisher } from './mail-publisher.ts';
+import { DEFAULT_PAUSE_AFTER_MS } from './pause-policy.ts';
 import { UidlStore } from './pop3/uidl-store.ts';
+import type { RetryScheduleOptions } from './retry-schedule.ts';
 
 export { classifyFailure } from './failure.ts';
+export { pauseEnv } from './pause-env.ts';
+export { DEFAULT_PAUSE_AFTER_MS } from './pause-policy.ts';
+export type { RetryScheduleOptions } from './retry-schedule.ts';
 
 export interface StartImapConnectorOptions {
   nc: NatsConnection;
@@ -34,6 +39,13 @@ export interface StartImapConnectorOptions {
   timeoutMs?: number;
   /** Time between two polls of a POP3 maildrop, which cannot announce new mail. Default 5 min. */
   pop3PollMs?: number;
+  /**
+   * `CONNECTOR_PAUSE_AFTER`: how long an identity may fail, with no connection in between,
+   * before its retries stop until the user acts. Default 72 hours.
+   */
+  pauseAfterMs?: number;
+  /** Backoff of the retries after a failure that may pass: 1 s doubling to 5 min by default. */
+  retry?: RetryScheduleOptions;
   replicas?: number;
   consumerName?: string;
   topology?: Topology;
@@ -56,6 +68,8 @@ export async function startImapConnector({
   caFiles = [],
   timeoutMs = 20_000,
   pop3PollMs = 5 * 60_000,
+  pauseAfterMs = DEFAULT_PAUSE_AFTER_MS,
+  retry,
   replicas = 1,
   consumerName = 'connector-imap',
   topology = DEFAULT_TOPOLOGY,
@@ -100,6 +114,8 @@ export async function startImapConnector({
     consumerName,
     topology,
     now,
+    pauseAfterMs,
+    ...(retry ? { retry } : {}),
   });
   await connector.start();
   logger.info({ consumer: consumerName }, 'imap connector started');
