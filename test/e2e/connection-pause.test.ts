@@ -4,7 +4,11 @@ import type { EventOf, RemoteIdentityEvent } from '@ri/events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGroup, type DatasetMessage } from '../support/dataset.ts';
 import { startDovecot, type DovecotServer } from '../support/dovecot.ts';
-import { createConnectedIdentity, readIdentity } from '../support/identity-api.ts';
+import {
+  createConnectedIdentity,
+  readIdentity,
+  requireConnection,
+} from '../support/identity-api.ts';
 import { fillMaildir } from '../support/maildir.ts';
 import { startTestSystem, waitFor, type TestSystem } from '../support/system.ts';
 
@@ -130,7 +134,8 @@ describe('an identity that fails for longer than CONNECTOR_PAUSE_AFTER', () => {
   });
 
   it('keeps counting from the first failure in the log across a restart', async () => {
-    const id = await createRefusedIdentity('user-pause-2');
+    const user = 'user-pause-2';
+    const id = await createRefusedIdentity(user);
     const first = await waitForEvent(id, 'ConnectionFailed');
 
     // Restart halfway through the streak: a count that began again at the restart would
@@ -151,5 +156,19 @@ describe('an identity that fails for longer than CONNECTOR_PAUSE_AFTER', () => {
     expect(pausedAt - restartedAt).toBeLessThan(PAUSE_AFTER_MS);
     const failures = (await system.events(id)).filter(ofType('ConnectionFailed'));
     expect(failures.some((f) => Date.parse(f.occurred_at) > restartedAt)).toBe(true);
+
+    // A connection request resumes it: one more try at once, and a new streak, not a pause.
+    await requireConnection(system, user, id, true);
+    const retried = await waitFor(
+      () => system.events(id),
+      (list) => list.filter(ofType('ConnectionFailed')).length > failures.length,
+      { what: 'a try after the resume' },
+    );
+    expect(retried.filter(ofType('ConnectionPaused'))).toHaveLength(1);
+    await waitFor(
+      () => readIdentity(system, user, id),
+      (a) => a.body?.paused_since === null && a.body?.last_error?.code === 'CONNECTION_REFUSED',
+      { what: 'the pause cleared in the API' },
+    );
   });
 });
