@@ -133,6 +133,24 @@ describe('an identity that fails for longer than CONNECTOR_PAUSE_AFTER', () => {
     expect(types.slice(resumedAt)).toEqual(expect.arrayContaining(['Connected', 'FetchCompleted']));
   });
 
+  it('tries a wrong password once and then waits for the user, without pausing', async () => {
+    const id = await createConnectedIdentity(system, 'user-pause-3', {
+      login: dovecot.user,
+      password: 'not-the-password',
+      mail_protocol: 'IMAP',
+      incomming_mail_server: dovecot.host,
+      mail_port: dovecot.imapPort,
+      fetch_method: 'from_now',
+    });
+    const failed = await waitForEvent(id, 'ConnectionFailed');
+    expect(failed.data).toMatchObject({ code: 'AUTH_FAILED', user_action: 'relogin' });
+    // An absence again: a server error would have been retried a dozen times by now.
+    await delay(RETRY.maxMs * 10);
+    const types = (await system.events(id)).map((e) => e.type);
+    expect(types.filter((t) => t === 'ConnectionFailed')).toHaveLength(1);
+    expect(types).not.toContain('ConnectionPaused');
+  });
+
   it('keeps counting from the first failure in the log across a restart', async () => {
     const user = 'user-pause-2';
     const id = await createRefusedIdentity(user);
