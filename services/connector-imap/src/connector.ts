@@ -164,9 +164,8 @@ export class ImapConnector {
     // Wrong credentials or certificates wait for the user; a server that is down does not,
     // until it has been failing for longer than the pause threshold.
     if (!outcome.transient) return;
-    const facts = this.writer(state);
     // After a pause, a resume is the user's doing: its retries start from the first delay.
-    if (await this.pauser.pauseIfDue(state, facts, cause)) this.retries.succeeded(id);
+    if (await this.pauser.pauseIfDue(state, cause)) this.retries.succeeded(id);
     else this.retryLater(id);
   }
 

@@ -66,6 +66,14 @@ describe('decidePause', () => {
     expect(decideAt(events, 72)?.failing_since).toBe(new Date(START).toISOString());
   });
 
+  it('leaves a request made since the last failure to its own try', () => {
+    const pending = history().failed(0).failed(80).requested(80.1);
+    expect(decideAt(pending.events, 80.2)).toBeUndefined();
+    expect(decideAt(pending.failed(80.3).events, 80.3)?.failing_since).toBe(
+      new Date(START).toISOString(),
+    );
+  });
+
   it('starts afresh after new params, a disconnection and a pause', () => {
     const params = {
       login: 'alice',

@@ -21,14 +21,21 @@ const ENDS_STREAK = new Set<RemoteIdentityEvent['type']>([
 export interface FailureStreak {
   first: EventOf<'ConnectionFailed'>;
   last: EventOf<'ConnectionFailed'>;
+  /** A connection request came after the last failure, and has not been tried yet. */
+  requestPending: boolean;
 }
 
 /** The failures since the streak last ended, read from the identity's history. */
 export function failureStreak(history: Iterable<RemoteIdentityEvent>): FailureStreak | undefined {
   let streak: FailureStreak | undefined;
   for (const event of history) {
-    if (event.type === 'ConnectionFailed') streak = { first: streak?.first ?? event, last: event };
-    else if (ENDS_STREAK.has(event.type)) streak = undefined;
+    if (event.type === 'ConnectionFailed') {
+      streak = { first: streak?.first ?? event, last: event, requestPending: false };
+    } else if (event.type === 'ConnectionRequested') {
+      if (streak) streak = { ...streak, requestPending: true };
+    } else if (ENDS_STREAK.has(event.type)) {
+      streak = undefined;
+    }
   }
   return streak;
 }
@@ -49,7 +56,9 @@ export function decidePause(
 ): EventData<'ConnectionPaused'> | undefined {
   if (pauseInForce(history)) return undefined;
   const streak = failureStreak(history);
-  if (!streak) return undefined;
+  // A request the user made since the last failure deserves its own try: a pause now would
+  // end up after it in the log and swallow it.
+  if (!streak || streak.requestPending) return undefined;
   const failingSince = streak.first.occurred_at;
   if (now.getTime() - Date.parse(failingSince) < pauseAfterMs) return undefined;
   const { connector, code, message, user_action } = streak.last.data;
