@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Objm } from '@nats-io/obj';
-import { startSystem, type RunningSystem } from '@ri/all-in-one';
+import { startSystem, type RunningSystem, type SystemOptions } from '@ri/all-in-one';
 import { connectNats, EventLog } from '@ri/event-store';
 import { MAIL_HEADERS, topology, type RemoteIdentityEvent, type Topology } from '@ri/events';
 import { createLogger } from '@ri/logging';
@@ -27,6 +27,11 @@ export interface TestSystem extends RunningSystem {
   events(identityId: string): Promise<RemoteIdentityEvent[]>;
   /** Calls the API as `userId`; answers the status and the parsed body. */
   call(userId: string, method: string, path: string, body?: unknown): Promise<ApiAnswer>;
+  /**
+   * Stops every service and starts them again on the same namespace, database and keys, as a
+   * redeploy would; the API then listens on another port, which `call` follows.
+   */
+  restart(): Promise<void>;
 }
 
 export interface ApiAnswer {
@@ -51,6 +56,9 @@ export async function startTestSystem({
   caFiles = [] as string[],
   pop3PollMs = undefined as number | undefined,
   folderPollMs = undefined as number | undefined,
+  /** The connector's pause threshold and retry backoff; its defaults without them. */
+  pauseAfterMs = undefined as number | undefined,
+  retry = undefined as SystemOptions['retry'],
 } = {}): Promise<TestSystem> {
   const nc = await connectNats({
     url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
@@ -67,7 +75,7 @@ export async function startTestSystem({
     },
   });
   const logger = createLogger({ name: 'e2e', level: 'debug', destination: sink });
-  const system = await startSystem({
+  const options: SystemOptions = {
     nc,
     databaseUrl: database.url,
     secretsMasterKey,
@@ -78,9 +86,12 @@ export async function startTestSystem({
     allowedPrivateHosts: ['127.0.0.1'],
     ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
     ...(folderPollMs === undefined ? {} : { folderPollMs }),
+    ...(pauseAfterMs === undefined ? {} : { pauseAfterMs }),
+    ...(retry === undefined ? {} : { retry }),
     namespace,
     logger,
-  });
+  };
+  let system = await startSystem(options);
   const call = async (userId: string, method: string, path: string, body?: unknown) => {
     const res = await fetch(`${system.apiUrl}${path}`, {
       method,
@@ -100,7 +111,10 @@ export async function startTestSystem({
     topology: names,
   });
   return {
-    ...system,
+    get apiUrl() {
+      return system.apiUrl;
+    },
+    token: (userId, ttlSeconds) => system.token(userId, ttlSeconds),
     nc,
     topology: names,
     events: async (id) => (await log.read(id)).map((s) => s.event),
@@ -108,6 +122,10 @@ export async function startTestSystem({
     keyring,
     logs: () => lines.join(''),
     call,
+    async restart() {
+      await system.stop();
+      system = await startSystem(options);
+    },
     async stop() {
       await system.stop();
       await database.drop();

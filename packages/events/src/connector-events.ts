@@ -44,6 +44,19 @@ export const connectorEventSchemas = {
     /** Absent in events of earlier releases. */
     user_action: userActionSchema.optional(),
   }),
+  /**
+   * The connector stopped retrying: the identity has failed since `failing_since` without a
+   * connection in between, for longer than the connector's pause threshold. `code`, `message`
+   * and `user_action` are those of the last failure, or what the user can do about it. A
+   * params change or a connection request resumes the identity.
+   */
+  ConnectionPaused: z.object({
+    connector: z.string(),
+    failing_since: z.string().datetime({ offset: true }),
+    code: connectionFailureCodeSchema,
+    message: z.string(),
+    user_action: userActionSchema,
+  }),
   /** The connector closed the connection, on request or because it was lost. */
   Disconnected: z.object({
     connector: z.string(),

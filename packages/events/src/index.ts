@@ -1,4 +1,5 @@
 export * from './catalog.ts';
+export * from './connection-pause.ts';
 export * from './connector-events.ts';
 export * from './contact-events.ts';
 export * from './contact-state.ts';

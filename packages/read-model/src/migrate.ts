@@ -3,12 +3,14 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import { createRemoteIdentities } from './migrations/0001-remote-identities.ts';
 import { createContacts } from './migrations/0002-contacts.ts';
 import { addRunningFetches } from './migrations/0003-running-fetches.ts';
+import { addConnectionPause } from './migrations/0004-connection-pause.ts';
 
 /** Every migration, in order; names are stable because the database records them. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-remote-identities': createRemoteIdentities,
   '0002-contacts': createContacts,
   '0003-running-fetches': addRunningFetches,
+  '0004-connection-pause': addConnectionPause,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -29,6 +29,8 @@ export interface RemoteIdentitiesTable {
   last_connection: Timestamp | null;
   last_error: ColumnType<LastError | null, string | null, string | null>;
   messages_fetched: ColumnType<number, number | undefined, number>;
+  /** When the connector stopped retrying after failing too long; null while not paused. */
+  paused_since: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
   /** Stream sequence of the identity's last applied event: its version, for ETags. */

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { commonEnv, ConfigError, loadConfig } from '@ri/config';
+import { pauseEnv } from '@ri/connector-imap';
 import { destinationsEnv } from '@ri/destinations';
 import { createLogger } from '@ri/logging';
 import { developmentSecret } from './dev-secrets.ts';
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
     ...commonEnv,
     // Development too allows no private mail server unless listed: set it to reach a local one.
     ...destinationsEnv,
+    ...pauseEnv,
     NATS_URL: z.string().optional(),
     DATABASE_URL: z.string().url().optional(),
     DATA_DIR: z.string().default(join(ROOT, '.data')),
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
     hostname: config.HOST,
     caFiles: config.MAIL_CA_FILE?.split(',').filter(Boolean) ?? [],
     allowedPrivateHosts: config.ALLOWED_PRIVATE_HOSTS,
+    pauseAfterMs: config.CONNECTOR_PAUSE_AFTER,
     replicas: config.NATS_STREAM_REPLICAS,
     namespace: config.NATS_NAMESPACE,
     logger,

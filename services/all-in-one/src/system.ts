@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { startImapConnector } from '@ri/connector-imap';
+import { startImapConnector, type RetryScheduleOptions } from '@ri/connector-imap';
 import { DestinationGuard } from '@ri/destinations';
 import { openJetStream } from '@ri/event-store';
 import { topology as topologyOf } from '@ri/events';
@@ -36,6 +36,10 @@ export interface SystemOptions {
   pop3PollMs?: number;
   /** Time between two polls of IMAP folders other than INBOX; the connector's default without. */
   folderPollMs?: number;
+  /** `CONNECTOR_PAUSE_AFTER` in milliseconds; the connector's default (72 h) without it. */
+  pauseAfterMs?: number;
+  /** The connector's retry backoff; its default (1 s doubling to 5 min) without it. */
+  retry?: RetryScheduleOptions;
   replicas?: number;
   /** NATS namespace; see `Topology`. */
   namespace?: string;
@@ -66,6 +70,8 @@ export async function startSystem({
   allowedPrivateHosts = [],
   pop3PollMs,
   folderPollMs,
+  pauseAfterMs,
+  retry,
   replicas = 1,
   namespace = '',
   logger,
@@ -92,6 +98,8 @@ export async function startSystem({
     caFiles,
     ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
     ...(folderPollMs === undefined ? {} : { folderPollMs }),
+    ...(pauseAfterMs === undefined ? {} : { pauseAfterMs }),
+    ...(retry === undefined ? {} : { retry }),
     replicas,
     topology,
     logger: logger.child({ service: 'connector-imap' }),

@@ -6,6 +6,7 @@ import {
 import type { KV } from '@nats-io/kv';
 import {
   foldIdentity,
+  pauseInForce,
   type IdentityState,
   type RemoteIdentityEvent,
   type Topology,
@@ -14,8 +15,9 @@ import { decodeEvent, ensureDurableIdentityConsumer, type EventLog } from '@ri/e
 import { FactWriter } from './facts.ts';
 import { IdentityQueue } from './identity-queue.ts';
 import type { MailSession } from './mail-session.ts';
+import { ConnectionPauser } from './connection-pauser.ts';
 import { Pop3Session, type Pop3SessionDeps } from './pop3/pop3-session.ts';
-import { RetrySchedule } from './retry-schedule.ts';
+import { RetrySchedule, type RetryScheduleOptions } from './retry-schedule.ts';
 import { ImapSession, type ImapSessionDeps } from './session.ts';
 
 export interface ConnectorOptions extends Pop3SessionDeps, ImapSessionDeps {
@@ -27,6 +29,9 @@ export interface ConnectorOptions extends Pop3SessionDeps, ImapSessionDeps {
   consumerName: string;
   topology: Topology;
   now: () => Date;
+  /** How long an identity may fail without a connection before its retries stop. */
+  pauseAfterMs: number;
+  retry?: RetryScheduleOptions;
 }
 
 const RELEVANT = new Set([
@@ -45,11 +50,15 @@ const RELEVANT = new Set([
 export class ImapConnector {
   private readonly sessions = new Map<string, MailSession>();
   private readonly queue = new IdentityQueue();
-  private readonly retries = new RetrySchedule();
+  private readonly retries: RetrySchedule;
+  private readonly pauser: ConnectionPauser;
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly options: ConnectorOptions) {}
+  constructor(private readonly options: ConnectorOptions) {
+    this.retries = new RetrySchedule(options.retry);
+    this.pauser = new ConnectionPauser(options);
+  }
 
   async start(): Promise<void> {
     const { jsm, js, consumerName, wanted, topology } = this.options;
@@ -100,12 +109,15 @@ export class ImapConnector {
 
   private async handle(event: RemoteIdentityEvent): Promise<void> {
     const id = event.remote_identity_id;
-    const state = foldIdentity((await this.options.log.read(id)).map((s) => s.event));
+    const history = (await this.options.log.read(id)).map((s) => s.event);
+    const state = foldIdentity(history);
     if (!state || !isOurs(state)) return;
     const session = this.sessions.get(id);
+    // Both requests end a pause; one still in force came after this one, a redelivery.
+    const paused = pauseInForce(history) !== undefined;
     switch (event.type) {
       case 'ConnectionRequested':
-        if (state.deleted || !state.connection_required) return;
+        if (state.deleted || !state.connection_required || paused) return;
         if (session?.isConnected) return session.resume(event);
         await session?.stop('shutdown');
         return this.open(state, event);
@@ -119,7 +131,7 @@ export class ImapConnector {
         return;
       case 'RemoteIdentityUpdated':
         // New params take effect on a fresh connection, and may mend one that failed.
-        if (state.deleted || !state.connection_required) return;
+        if (state.deleted || !state.connection_required || paused) return;
         if (session) await this.close(id, 'requested', event);
         return this.open(state, event);
       case 'FetchCancelled':
@@ -149,8 +161,12 @@ export class ImapConnector {
       return;
     }
     this.sessions.delete(id);
-    // Wrong credentials or certificates wait for the user; a server that is down does not.
-    if (outcome.transient) this.retryLater(id);
+    // Wrong credentials or certificates wait for the user; a server that is down does not,
+    // until it has been failing for longer than the pause threshold.
+    if (!outcome.transient) return;
+    // After a pause, a resume is the user's doing: its retries start from the first delay.
+    if (await this.pauser.pauseIfDue(state, cause)) this.retries.succeeded(id);
+    else this.retryLater(id);
   }
 
   private retryLater(id: string): void {
@@ -168,7 +184,10 @@ export class ImapConnector {
   private async restore(id: string): Promise<void> {
     const history = (await this.options.log.read(id)).map((s) => s.event);
     const state = foldIdentity(history);
-    const cause = history.findLast((e) => e.type === 'ConnectionRequested');
+    // A paused identity has no request left to restore: it waits for the user's next one.
+    const cause = pauseInForce(history)
+      ? undefined
+      : history.findLast((e) => e.type === 'ConnectionRequested');
     if (!state || state.deleted || !state.connection_required || !cause || !isOurs(state)) {
       await this.options.wanted.delete(id);
       return;

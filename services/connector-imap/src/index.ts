@@ -13,9 +13,14 @@ import { ImapConnector } from './connector.ts';
 import { MailPublisher } from './mail-publisher.ts';
 import { MailStreamReader } from './mail-stream-reader.ts';
 import { PublishedContent } from './published-content.ts';
+import { DEFAULT_PAUSE_AFTER_MS } from './pause-policy.ts';
 import { UidlStore } from './pop3/uidl-store.ts';
+import type { RetryScheduleOptions } from './retry-schedule.ts';
 
 export { classifyFailure } from './failure.ts';
+export { pauseEnv } from './pause-env.ts';
+export { DEFAULT_PAUSE_AFTER_MS } from './pause-policy.ts';
+export type { RetryScheduleOptions } from './retry-schedule.ts';
 
 export interface StartImapConnectorOptions {
   nc: NatsConnection;
@@ -38,6 +43,13 @@ export interface StartImapConnectorOptions {
   pop3PollMs?: number;
   /** Time between two polls of an IMAP account's folders other than INBOX. Default 5 min. */
   folderPollMs?: number;
+  /**
+   * `CONNECTOR_PAUSE_AFTER`: how long an identity may fail, with no connection in between,
+   * before its retries stop until the user acts. Default 72 hours.
+   */
+  pauseAfterMs?: number;
+  /** Backoff of the retries after a failure that may pass: 1 s doubling to 5 min by default. */
+  retry?: RetryScheduleOptions;
   replicas?: number;
   consumerName?: string;
   topology?: Topology;
@@ -61,6 +73,8 @@ export async function startImapConnector({
   timeoutMs = 20_000,
   pop3PollMs = 5 * 60_000,
   folderPollMs = 5 * 60_000,
+  pauseAfterMs = DEFAULT_PAUSE_AFTER_MS,
+  retry,
   replicas = 1,
   consumerName = 'connector-imap',
   topology = DEFAULT_TOPOLOGY,
@@ -107,6 +121,8 @@ export async function startImapConnector({
     consumerName,
     topology,
     now,
+    pauseAfterMs,
+    ...(retry ? { retry } : {}),
   });
   await connector.start();
   logger.info({ consumer: consumerName }, 'imap connector started');

@@ -5,13 +5,14 @@ import { connectNats, openJetStream } from '@ri/event-store';
 import { topology } from '@ri/events';
 import { createLogger } from '@ri/logging';
 import { openIdentityKeyring, secretBoxFromConfig } from '@ri/secrets';
-import { startImapConnector } from './index.ts';
+import { pauseEnv, startImapConnector } from './index.ts';
 
 // The IMAP and POP3 connector on its own, as deployed: one process per replica.
 const config = loadConfig({
   ...commonEnv,
   ...secretsEnv,
   ...destinationsEnv,
+  ...pauseEnv,
   /** Comma-separated PEM files of CAs to trust beside Node's roots. */
   MAIL_CA_FILE: z.string().optional(),
   IMAP_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
@@ -50,6 +51,7 @@ const connector = await startImapConnector({
   timeoutMs: config.IMAP_TIMEOUT_MS,
   pop3PollMs: config.POP3_POLL_MS,
   folderPollMs: config.IMAP_FOLDER_POLL_MS,
+  pauseAfterMs: config.CONNECTOR_PAUSE_AFTER,
   replicas: config.NATS_STREAM_REPLICAS,
   topology: log.topology,
 });

@@ -141,6 +141,7 @@ async function upsertRows(trx: ReadModelTransaction, rows: RemoteIdentityRow[]):
         last_connection: eb.ref('excluded.last_connection'),
         last_error: eb.ref('excluded.last_error'),
         messages_fetched: eb.ref('excluded.messages_fetched'),
+        paused_since: eb.ref('excluded.paused_since'),
         created_at: eb.ref('excluded.created_at'),
         updated_at: eb.ref('excluded.updated_at'),
         last_sequence: eb.ref('excluded.last_sequence'),

@@ -153,6 +153,34 @@ describe('startProjection', () => {
     expect(await rowOf(alice.remoteIdentityId)).toBeUndefined();
   });
 
+  it('stores a pause in PostgreSQL and clears it when the user asks again', async () => {
+    await start();
+    const carol = identityEvents();
+    const paused = carol.event('ConnectionPaused', {
+      connector: 'imap',
+      failing_since: '2025-02-26T08:00:00.000Z',
+      code: 'TIMEOUT',
+      message: 'no greeting',
+      user_action: 'check_settings',
+    });
+    await projectedUpTo(
+      await append(
+        carol.event('RemoteIdentityCreated', CREATED),
+        carol.event('ConnectionRequested', {}),
+        carol.event('ConnectionFailed', { connector: 'imap', code: 'TIMEOUT', message: 'slow' }),
+        paused,
+      ),
+    );
+    expect((await rowOf(carol.remoteIdentityId))?.paused_since).toEqual(
+      new Date(paused.occurred_at),
+    );
+    await projectedUpTo(await append(carol.event('ConnectionRequested', {})));
+    expect(await rowOf(carol.remoteIdentityId)).toMatchObject({
+      paused_since: null,
+      connection_required: true,
+    });
+  });
+
   it('neither applies again nor skips an event when stopped and started again', async () => {
     const bob = identityEvents();
     await append(bob.event('RemoteIdentityCreated', CREATED));

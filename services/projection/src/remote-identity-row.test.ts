@@ -35,6 +35,7 @@ describe('evolveRow', () => {
       last_connection: null,
       last_error: null,
       messages_fetched: 0,
+      paused_since: null,
       created_at: new Date(event.occurred_at),
       updated_at: new Date(event.occurred_at),
       last_sequence: 7,
@@ -139,6 +140,32 @@ describe('evolveRow', () => {
     expect(next).toMatchObject({ is_fetching: true, messages_fetched: 30 });
     next = evolveRow(next, events.event('FetchCompleted', fetchCompleted(30, archive)), 15);
     expect(next).toMatchObject({ is_fetching: false, running_fetches: [] });
+  });
+
+  it('records a pause, keeps it through a cancel, and clears it on each way out of it', () => {
+    const { row, events } = created();
+    const pause = (): RemoteIdentityRow | undefined => {
+      const paused = events.event('ConnectionPaused', {
+        connector: 'imap',
+        failing_since: '2025-02-26T08:00:00.000Z',
+        code: 'CONNECTION_REFUSED',
+        message: 'connect ECONNREFUSED',
+        user_action: 'check_settings',
+      });
+      const next = evolveRow(row, paused, 11);
+      expect(next?.paused_since).toEqual(new Date(paused.occurred_at));
+      return next;
+    };
+    expect(evolveRow(pause(), events.event('FetchCancelled', {}), 12)?.paused_since).not.toBe(null);
+    const ways = [
+      events.event('ConnectionRequested', {}),
+      events.event('RemoteIdentityUpdated', { params: IMAP_PARAMS, secrets: {} }),
+      events.event('DisconnectionRequested', {}),
+      events.event('Connected', { connector: 'imap', server: 'imap.example.org', port: 993 }),
+    ];
+    for (const way of ways) {
+      expect(evolveRow(pause(), way, 12)?.paused_since, way.type).toBeNull();
+    }
   });
 
   it('counts the messages of completed, failed and cancelled fetches', () => {

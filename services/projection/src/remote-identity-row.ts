@@ -37,6 +37,7 @@ export function evolveRow(
       last_connection: null,
       last_error: null,
       messages_fetched: 0,
+      paused_since: null,
       created_at: at,
       updated_at: at,
       last_sequence: sequence,
@@ -48,13 +49,19 @@ export function evolveRow(
     updated_at: new Date(event.occurred_at),
     last_sequence: sequence,
   };
+  // New params, a new request and a disconnection all end a pause, as `pauseInForce` says.
   switch (event.type) {
     case 'RemoteIdentityUpdated':
-      return { ...touched, params: event.data.params };
+      return { ...touched, params: event.data.params, paused_since: null };
     case 'ConnectionRequested':
-      return { ...touched, connection_required: true };
+      return { ...touched, connection_required: true, paused_since: null };
     case 'DisconnectionRequested':
-      return { ...touched, connection_required: false, cancel_fetch_required: false };
+      return {
+        ...touched,
+        connection_required: false,
+        cancel_fetch_required: false,
+        paused_since: null,
+      };
     case 'FetchCancelled':
       return { ...touched, cancel_fetch_required: true };
     case 'RemoteIdentityDeleted':
@@ -69,6 +76,7 @@ export function evolveRow(
         connected: true,
         last_connection: new Date(event.occurred_at),
         last_error: null,
+        paused_since: null,
       };
     case 'ConnectionFailed':
       return {
@@ -82,6 +90,8 @@ export function evolveRow(
           ...(event.data.user_action ? { user_action: event.data.user_action } : {}),
         },
       };
+    case 'ConnectionPaused':
+      return { ...touched, paused_since: new Date(event.occurred_at) };
     case 'Disconnected':
       return { ...touched, connected: false, ...noFetches };
     case 'FetchStarted':

@@ -137,6 +137,7 @@ describe('real answers', () => {
       user_id: user,
       last_error: { code: 'TIMEOUT', message: 'no answer', at: '2025-05-06T07:00:00.000Z' },
       last_connection: new Date('2025-05-06T07:08:09Z'),
+      paused_since: new Date('2025-05-09T07:08:09Z'),
     });
     const got = await harness.call('GET', `${COLLECTION}/${rowId}`, { as: user });
     expect(got.status).toBe(200);

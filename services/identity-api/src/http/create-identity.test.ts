@@ -38,6 +38,7 @@ describe('POST /v1/remote-identities', () => {
         fetch_method: 'from_beginning',
       },
       last_error: null,
+      paused_since: null,
       messages_fetched: 0,
       provider: null,
       created_at: expect.any(String),

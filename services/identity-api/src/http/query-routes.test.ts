@@ -121,6 +121,7 @@ describe('GET /v1/remote-identities/{id}', () => {
       messages_fetched: 7,
       last_connection: new Date('2025-05-06T07:08:09Z'),
       last_error: { code: 'TIMEOUT', message: 'no answer', at: '2025-05-06T07:00:00Z' },
+      paused_since: new Date('2025-05-09T07:00:00Z'),
       last_sequence: 41,
       // A params column holding more than it should must still not leak it.
       params: {
@@ -154,6 +155,7 @@ describe('GET /v1/remote-identities/{id}', () => {
         fetch_method: 'from_now',
       },
       last_error: { code: 'TIMEOUT', message: 'no answer', at: '2025-05-06T07:00:00Z' },
+      paused_since: '2025-05-09T07:00:00.000Z',
       messages_fetched: 7,
       provider: null,
       created_at: expect.any(String),

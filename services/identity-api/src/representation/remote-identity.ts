@@ -1,5 +1,5 @@
 import type { StoredEvent } from '@ri/event-store';
-import type { IdentityState } from '@ri/events';
+import { pauseInForce, type IdentityState } from '@ri/events';
 import type { LastError } from '@ri/read-model';
 import type { z } from 'zod';
 import type {
@@ -32,6 +32,7 @@ export interface RemoteIdentityRow {
   last_connection: Date | null;
   last_error: LastError | null;
   messages_fetched: number;
+  paused_since: Date | null;
   created_at: Date;
   updated_at: Date;
   last_sequence: number;
@@ -85,6 +86,7 @@ export function representRow(row: RemoteIdentityRow): RemoteIdentityRepresentati
     identity_id: row.identity_id,
     params: publicParams(row.params),
     last_error: facts.last_error,
+    paused_since: row.paused_since ? new Date(row.paused_since).toISOString() : null,
     messages_fetched: facts.messages_fetched,
     provider: row.provider,
     created_at: new Date(row.created_at).toISOString(),
@@ -106,6 +108,9 @@ export function representState(
   const first = history[0];
   const last = history.at(-1);
   if (!first || !last) throw new Error('an identity state always comes from at least one event');
+  // The pause, unlike other connector facts, is ended by the user's own requests: the log says
+  // at once whether the command just appended ended it.
+  const pause = pauseInForce(history.map((s) => s.event));
   // Keys in the design's order, so that both representations serialize alike.
   return {
     remote_identity_id: state.remote_identity_id,
@@ -118,6 +123,7 @@ export function representState(
     identity_id: state.identity_id,
     params: publicParams(state.params),
     last_error: facts.last_error,
+    paused_since: pause ? new Date(pause.occurred_at).toISOString() : null,
     messages_fetched: facts.messages_fetched,
     provider: state.provider,
     created_at: first.event.occurred_at,

@@ -53,6 +53,14 @@ export const remoteIdentitySchema = z
     identity_id: z.string(),
     params: publicParamsSchema,
     last_error: connectorFactsSchema.shape.last_error,
+    paused_since: z.iso
+      .datetime()
+      .nullable()
+      .openapi({
+        description:
+          'When the connector stopped retrying after failing too long; null unless paused. ' +
+          'Changing the params or setting connection_required to true resumes it.',
+      }),
     messages_fetched: connectorFactsSchema.shape.messages_fetched,
     provider: z.string().nullable(),
     created_at: z.iso.datetime(),

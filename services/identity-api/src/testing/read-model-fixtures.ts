@@ -11,6 +11,7 @@ export interface IdentityRowFixture {
   last_connection?: Date | null;
   last_error?: { code: string; message: string; at: string } | null;
   messages_fetched?: number;
+  paused_since?: Date | null;
   created_at?: Date;
   last_sequence?: number;
   params?: Record<string, unknown>;
@@ -50,6 +51,7 @@ export async function insertIdentityRow(
       last_connection: fixture.last_connection ?? null,
       last_error: fixture.last_error ? JSON.stringify(fixture.last_error) : null,
       messages_fetched: fixture.messages_fetched ?? 0,
+      paused_since: fixture.paused_since ?? null,
       created_at: createdAt,
       updated_at: createdAt,
       last_sequence: fixture.last_sequence ?? 1,
