@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { jetstream, jetstreamManager, DeliverPolicy } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Objm } from '@nats-io/obj';
-import { startSystem, type RunningSystem } from '@ri/all-in-one';
+import { startSystem, type RunningSystem, type SystemOptions } from '@ri/all-in-one';
 import { connectNats, EventLog } from '@ri/event-store';
 import { MAIL_HEADERS, topology, type RemoteIdentityEvent, type Topology } from '@ri/events';
 import { createLogger } from '@ri/logging';
@@ -50,6 +50,7 @@ export interface PublishedMail {
 export async function startTestSystem({
   caFiles = [] as string[],
   pop3PollMs = undefined as number | undefined,
+  imap = {} as SystemOptions['imap'],
 } = {}): Promise<TestSystem> {
   const nc = await connectNats({
     url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
@@ -76,6 +77,7 @@ export async function startTestSystem({
     // Dovecot listens on loopback; everything else private stays refused, as in production.
     allowedPrivateHosts: ['127.0.0.1'],
     ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
+    imap,
     namespace,
     logger,
   });

@@ -1,1 +1,1 @@
-export { commonEnv, ConfigError, databaseEnv, loadConfig, secretsEnv } from './config.ts';
+export { commonEnv, ConfigError, databaseEnv, imapEnv, loadConfig, secretsEnv } from './config.ts';

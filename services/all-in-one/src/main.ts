@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { commonEnv, ConfigError, loadConfig } from '@ri/config';
+import { commonEnv, ConfigError, imapEnv, loadConfig } from '@ri/config';
 import { destinationsEnv } from '@ri/destinations';
 import { createLogger } from '@ri/logging';
 import { developmentSecret } from './dev-secrets.ts';
@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     ...commonEnv,
     // Development too allows no private mail server unless listed: set it to reach a local one.
     ...destinationsEnv,
+    ...imapEnv,
     NATS_URL: z.string().optional(),
     DATABASE_URL: z.string().url().optional(),
     DATA_DIR: z.string().default(join(ROOT, '.data')),
@@ -42,6 +43,11 @@ async function main(): Promise<void> {
     hostname: config.HOST,
     caFiles: config.MAIL_CA_FILE?.split(',').filter(Boolean) ?? [],
     allowedPrivateHosts: config.ALLOWED_PRIVATE_HOSTS,
+    imap: {
+      timeoutMs: config.IMAP_TIMEOUT_MS,
+      readTimeoutMs: config.IMAP_READ_TIMEOUT_MS,
+      idleRestartMs: config.IMAP_IDLE_RESTART_MS,
+    },
     replicas: config.NATS_STREAM_REPLICAS,
     namespace: config.NATS_NAMESPACE,
     logger,

@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { startImapConnector } from '@ri/connector-imap';
+import { startImapConnector, type StartImapConnectorOptions } from '@ri/connector-imap';
 import { DestinationGuard } from '@ri/destinations';
 import { openJetStream } from '@ri/event-store';
 import { topology as topologyOf } from '@ri/events';
@@ -34,6 +34,8 @@ export interface SystemOptions {
   allowedPrivateHosts?: string[];
   /** Time between two polls of a POP3 maildrop; the connector's default without it. */
   pop3PollMs?: number;
+  /** Deadlines and retry backoff of the IMAP connector; its defaults without them. */
+  imap?: Pick<StartImapConnectorOptions, 'timeoutMs' | 'readTimeoutMs' | 'idleRestartMs' | 'retry'>;
   replicas?: number;
   /** NATS namespace; see `Topology`. */
   namespace?: string;
@@ -63,6 +65,7 @@ export async function startSystem({
   caFiles = [],
   allowedPrivateHosts = [],
   pop3PollMs,
+  imap = {},
   replicas = 1,
   namespace = '',
   logger,
@@ -88,6 +91,7 @@ export async function startSystem({
     allowedPrivateHosts,
     caFiles,
     ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
+    ...imap,
     replicas,
     topology,
     logger: logger.child({ service: 'connector-imap' }),

@@ -15,7 +15,7 @@ import { FactWriter } from './facts.ts';
 import { IdentityQueue } from './identity-queue.ts';
 import type { MailSession } from './mail-session.ts';
 import { Pop3Session, type Pop3SessionDeps } from './pop3/pop3-session.ts';
-import { RetrySchedule } from './retry-schedule.ts';
+import { RetrySchedule, type RetryScheduleOptions } from './retry-schedule.ts';
 import { ImapSession } from './session.ts';
 
 export interface ConnectorOptions extends Pop3SessionDeps {
@@ -27,6 +27,7 @@ export interface ConnectorOptions extends Pop3SessionDeps {
   consumerName: string;
   topology: Topology;
   now: () => Date;
+  retry?: RetryScheduleOptions;
 }
 
 const RELEVANT = new Set([
@@ -45,11 +46,13 @@ const RELEVANT = new Set([
 export class ImapConnector {
   private readonly sessions = new Map<string, MailSession>();
   private readonly queue = new IdentityQueue();
-  private readonly retries = new RetrySchedule();
+  private readonly retries: RetrySchedule;
   private messages: ConsumerMessages | undefined;
   private loop: Promise<void> | undefined;
 
-  constructor(private readonly options: ConnectorOptions) {}
+  constructor(private readonly options: ConnectorOptions) {
+    this.retries = new RetrySchedule(options.retry);
+  }
 
   async start(): Promise<void> {
     const { jsm, js, consumerName, wanted, topology } = this.options;

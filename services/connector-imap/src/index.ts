@@ -12,6 +12,7 @@ import { CheckpointStore } from './checkpoints.ts';
 import { ImapConnector } from './connector.ts';
 import { MailPublisher } from './mail-publisher.ts';
 import { UidlStore } from './pop3/uidl-store.ts';
+import type { RetryScheduleOptions } from './retry-schedule.ts';
 
 export { classifyFailure } from './failure.ts';
 
@@ -32,6 +33,12 @@ export interface StartImapConnectorOptions {
   caFiles?: string[];
   /** Deadline for connecting and for the server's greeting. Default 20 s. */
   timeoutMs?: number;
+  /** IMAP: longest silence of the server while a command waits. Default 60 s. */
+  readTimeoutMs?: number;
+  /** IMAP: how often IDLE is broken and started again. Default 4 minutes. */
+  idleRestartMs?: number;
+  /** Backoff between two tries of an identity whose server failed; see RetrySchedule. */
+  retry?: RetryScheduleOptions;
   /** Time between two polls of a POP3 maildrop, which cannot announce new mail. Default 5 min. */
   pop3PollMs?: number;
   replicas?: number;
@@ -55,6 +62,9 @@ export async function startImapConnector({
   allowedPrivateHosts = [],
   caFiles = [],
   timeoutMs = 20_000,
+  readTimeoutMs,
+  idleRestartMs,
+  retry,
   pop3PollMs = 5 * 60_000,
   replicas = 1,
   consumerName = 'connector-imap',
@@ -97,6 +107,9 @@ export async function startImapConnector({
     publisher,
     extraCa: caFiles.map((f) => readFileSync(f, 'utf8')),
     timeoutMs,
+    readTimeoutMs,
+    idleRestartMs,
+    retry,
     consumerName,
     topology,
     now,

@@ -50,6 +50,8 @@ export class ImapSession extends SessionBase<SessionDeps> implements MailSession
         password: await openPassword(this.identity, this.deps.secrets),
         extraCa: this.deps.extraCa,
         timeoutMs: this.deps.timeoutMs,
+        readTimeoutMs: this.deps.readTimeoutMs,
+        idleRestartMs: this.deps.idleRestartMs,
       });
       client.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'imap error'));
       await client.connect();
