@@ -95,7 +95,7 @@ export class ImapSession extends SessionBase<SessionDeps> implements MailSession
     while (this.syncWanted && this.connected && !this.fetches.paused && this.client) {
       this.syncWanted = false;
       const client = this.client;
-      await this.fetches.run(this.cause, (isCancelled, progress) =>
+      const failure = await this.fetches.run(this.cause, (isCancelled, progress) =>
         syncMailbox({
           client,
           identityId: this.identity.remote_identity_id,
@@ -107,6 +107,9 @@ export class ImapSession extends SessionBase<SessionDeps> implements MailSession
           progress,
         }),
       );
+      // A mailbox that would not open, or a fetch cut off, is tried again on a fresh
+      // connection after the connector's backoff: closing reports the loss (onClose).
+      if (failure?.transient) return client.close();
     }
     // imapflow would wait 15 s of quiet before it IDLEs by itself; new mail should not. The
     // next command (a sync on EXISTS) breaks the IDLE.
