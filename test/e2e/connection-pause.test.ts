@@ -28,7 +28,7 @@ beforeAll(async () => {
   system = await startTestSystem({
     caFiles: [dovecot.caCertFile],
     pauseAfterMs: PAUSE_AFTER_MS,
-    retry: RETRY,
+    imap: { retry: RETRY },
   });
 });
 

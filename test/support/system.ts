@@ -56,9 +56,9 @@ export async function startTestSystem({
   caFiles = [] as string[],
   pop3PollMs = undefined as number | undefined,
   folderPollMs = undefined as number | undefined,
-  /** The connector's pause threshold and retry backoff; its defaults without them. */
+  /** The connector's pause threshold; its default without it. */
   pauseAfterMs = undefined as number | undefined,
-  retry = undefined as SystemOptions['retry'],
+  imap = {} as SystemOptions['imap'],
 } = {}): Promise<TestSystem> {
   const nc = await connectNats({
     url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
@@ -87,7 +87,7 @@ export async function startTestSystem({
     ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
     ...(folderPollMs === undefined ? {} : { folderPollMs }),
     ...(pauseAfterMs === undefined ? {} : { pauseAfterMs }),
-    ...(retry === undefined ? {} : { retry }),
+    imap,
     namespace,
     logger,
   };

@@ -23,6 +23,20 @@ export const secretsEnv = {
   SECRETS_MASTER_KEY: z.string().min(1),
 };
 
+/** Deadlines of the IMAP connector, in milliseconds; read by the connector and `pnpm start`. */
+export const imapEnv = {
+  /** To connect and get the greeting. */
+  IMAP_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+  /** Longest silence of the server while a command waits, after which the socket is closed. */
+  IMAP_READ_TIMEOUT_MS: z.coerce.number().int().positive().default(60_000),
+  /** How often IDLE is broken and started again, so that a dead one is noticed. */
+  IMAP_IDLE_RESTART_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 60_000),
+};
+
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
   constructor(message: string) {

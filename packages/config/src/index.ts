@@ -1,2 +1,2 @@
-export { commonEnv, ConfigError, databaseEnv, loadConfig, secretsEnv } from './config.ts';
+export { commonEnv, ConfigError, databaseEnv, imapEnv, loadConfig, secretsEnv } from './config.ts';
 export { durationMs } from './duration.ts';

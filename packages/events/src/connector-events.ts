@@ -12,6 +12,10 @@ export const CONNECTION_FAILURE_CODES = [
   'SECRET_UNAVAILABLE',
   /** The server resolves to an address that configuration keeps out of reach (SSRF). */
   'DESTINATION_NOT_ALLOWED',
+  /** Logged in, but the server refused to open the mailbox (SELECT or EXAMINE answered NO). */
+  'MAILBOX_UNAVAILABLE',
+  /** The connection closed, or went silent past its deadline, while a command waited. */
+  'CONNECTION_LOST',
 ] as const;
 /**
  * What the user can do about a failure: log in again (`relogin`), check the identity's

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { commonEnv, ConfigError, loadConfig } from '@ri/config';
+import { commonEnv, ConfigError, imapEnv, loadConfig } from '@ri/config';
 import { pauseEnv } from '@ri/connector-imap';
 import { destinationsEnv } from '@ri/destinations';
 import { createLogger } from '@ri/logging';
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     // Development too allows no private mail server unless listed: set it to reach a local one.
     ...destinationsEnv,
     ...pauseEnv,
+    ...imapEnv,
     NATS_URL: z.string().optional(),
     DATABASE_URL: z.string().url().optional(),
     DATA_DIR: z.string().default(join(ROOT, '.data')),
@@ -45,6 +46,11 @@ async function main(): Promise<void> {
     caFiles: config.MAIL_CA_FILE?.split(',').filter(Boolean) ?? [],
     allowedPrivateHosts: config.ALLOWED_PRIVATE_HOSTS,
     pauseAfterMs: config.CONNECTOR_PAUSE_AFTER,
+    imap: {
+      timeoutMs: config.IMAP_TIMEOUT_MS,
+      readTimeoutMs: config.IMAP_READ_TIMEOUT_MS,
+      idleRestartMs: config.IMAP_IDLE_RESTART_MS,
+    },
     replicas: config.NATS_STREAM_REPLICAS,
     namespace: config.NATS_NAMESPACE,
     logger,

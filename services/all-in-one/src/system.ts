@@ -1,5 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { startImapConnector, type RetryScheduleOptions } from '@ri/connector-imap';
+import { startImapConnector, type StartImapConnectorOptions } from '@ri/connector-imap';
 import { DestinationGuard } from '@ri/destinations';
 import { openJetStream } from '@ri/event-store';
 import { topology as topologyOf } from '@ri/events';
@@ -38,8 +38,8 @@ export interface SystemOptions {
   folderPollMs?: number;
   /** `CONNECTOR_PAUSE_AFTER` in milliseconds; the connector's default (72 h) without it. */
   pauseAfterMs?: number;
-  /** The connector's retry backoff; its default (1 s doubling to 5 min) without it. */
-  retry?: RetryScheduleOptions;
+  /** Deadlines and retry backoff of the IMAP connector; its defaults without them. */
+  imap?: Pick<StartImapConnectorOptions, 'timeoutMs' | 'readTimeoutMs' | 'idleRestartMs' | 'retry'>;
   replicas?: number;
   /** NATS namespace; see `Topology`. */
   namespace?: string;
@@ -71,7 +71,7 @@ export async function startSystem({
   pop3PollMs,
   folderPollMs,
   pauseAfterMs,
-  retry,
+  imap = {},
   replicas = 1,
   namespace = '',
   logger,
@@ -99,7 +99,7 @@ export async function startSystem({
     ...(pop3PollMs === undefined ? {} : { pop3PollMs }),
     ...(folderPollMs === undefined ? {} : { folderPollMs }),
     ...(pauseAfterMs === undefined ? {} : { pauseAfterMs }),
-    ...(retry === undefined ? {} : { retry }),
+    ...imap,
     replicas,
     topology,
     logger: logger.child({ service: 'connector-imap' }),

@@ -34,6 +34,9 @@ export interface ConnectorOptions extends Pop3SessionDeps, ImapSessionDeps {
   retry?: RetryScheduleOptions;
 }
 
+/** How long a session must last before its loss is retried from the shortest delay again. */
+const STABLE_SESSION_MS = 60_000;
+
 const RELEVANT = new Set([
   'ConnectionRequested',
   'DisconnectionRequested',
@@ -156,8 +159,14 @@ export class ImapConnector {
     this.sessions.set(id, session);
     const outcome = await session.start();
     if (outcome.connected) {
-      this.retries.succeeded(id);
-      session.onLost = () => this.retryLater(id);
+      // A login alone proves little: a mailbox that will not open, or a link that drops at
+      // once, would be retried at the shortest delay forever. Only a session that lasted
+      // resets the backoff.
+      const since = performance.now();
+      session.onLost = () => {
+        if (performance.now() - since >= STABLE_SESSION_MS) this.retries.succeeded(id);
+        this.retryLater(id);
+      };
       return;
     }
     this.sessions.delete(id);

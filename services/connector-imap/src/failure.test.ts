@@ -25,6 +25,26 @@ describe('classifyFailure', () => {
     expect(classifyFailure(err)).toMatchObject({ code: 'TIMEOUT', transient: true });
   });
 
+  it('reports a SELECT of INBOX answered with NO as a transient MAILBOX_UNAVAILABLE', () => {
+    const err = Object.assign(new Error('Command failed'), {
+      responseStatus: 'NO',
+      executedCommand: '4 SELECT INBOX',
+      responseText: '[UNAVAILABLE] Mailbox is locked',
+    });
+    expect(classifyFailure(err)).toEqual({
+      code: 'MAILBOX_UNAVAILABLE',
+      message: '[UNAVAILABLE] Mailbox is locked',
+      transient: true,
+    });
+  });
+
+  it('reports a connection dropped after a TLS start as CONNECTION_LOST, worth a retry', () => {
+    for (const code of ['ClosedAfterConnectTLS', 'NoConnection', 'ECONNRESET']) {
+      const failure = classifyFailure(Object.assign(new Error('Unexpected close'), { code }));
+      expect(failure).toMatchObject({ code: 'CONNECTION_LOST', transient: true });
+    }
+  });
+
   it('tells the user to log in again, check settings, or wait, by kind of failure', () => {
     const auth = Object.assign(new Error('no'), { authenticationFailed: true });
     expect(userActionFor(classifyFailure(auth))).toBe('relogin');

@@ -19,6 +19,10 @@ interface ErrorLike {
   authenticationFailed?: boolean;
   responseText?: string;
   response?: string;
+  /** imapflow: `NO` or `BAD` when the server refused a command. */
+  responseStatus?: string;
+  /** imapflow: the refused command, tag first. */
+  executedCommand?: string;
 }
 
 const TLS_CODES = new Set([
@@ -30,6 +34,9 @@ const TLS_CODES = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'ERR_SSL_WRONG_VERSION_NUMBER',
 ]);
+
+/** imapflow's and Node's codes for a connection that ended under a waiting command. */
+const CONNECTION_LOST_CODES = new Set(['NoConnection', 'EConnectionClosed', 'ECONNRESET', 'EPIPE']);
 
 /**
  * Maps what the network, TLS or the IMAP server said into a code that a user can act on. The
@@ -48,6 +55,14 @@ export function classifyFailure(err: unknown): ClassifiedFailure {
   }
   if (e.authenticationFailed) {
     return { code: 'AUTH_FAILED', message: text, transient: false };
+  }
+  // The server may mend a mailbox it cannot open now (locked, under maintenance, [UNAVAILABLE]).
+  if (e.responseStatus && /^\S+ (SELECT|EXAMINE) /i.test(e.executedCommand ?? '')) {
+    return { code: 'MAILBOX_UNAVAILABLE', message: text, transient: true };
+  }
+  // Before the TLS check: imapflow's ClosedAfterConnectTLS is a drop, not a certificate issue.
+  if (CONNECTION_LOST_CODES.has(code) || code.startsWith('ClosedAfterConnect')) {
+    return { code: 'CONNECTION_LOST', message: e.message ?? text, transient: true };
   }
   if (TLS_CODES.has(code) || /certificate|TLS|SSL/i.test(code)) {
     return { code: 'TLS_FAILED', message: `${code}: ${e.message ?? ''}`.trim(), transient: false };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FetchMethod, RemoteIdentityEvent } from '@ri/events';
 import type { Logger } from '@ri/logging';
 import type { FactWriter } from './facts.ts';
-import { classifyFailure } from './failure.ts';
+import { classifyFailure, type ClassifiedFailure } from './failure.ts';
 
 /** What one pass over a mailbox achieved, in the terms of the FetchCompleted fact. */
 export interface FetchOutcome {
@@ -74,14 +74,15 @@ export class FetchRunner {
 
   /**
    * Runs `sync` over `mailbox`; `sync` must poll `isCancelled` between messages. `stopped`
-   * also ends it, for a session that closes without a cause to acknowledge.
+   * also ends it, for a session that closes without a cause to acknowledge. Answers the
+   * failure that ended it, reported as FetchFailed, so that the session can try again.
    */
   async run(
     cause: RemoteIdentityEvent,
     mailbox: string,
     sync: (isCancelled: () => boolean, progress: ProgressReporter) => Promise<FetchOutcome>,
     stopped: () => boolean = () => false,
-  ): Promise<void> {
+  ): Promise<ClassifiedFailure | undefined> {
     const { facts, logger, fetchMethod } = this.options;
     const fetchId = randomUUID();
     const fetch: RunningFetch = { cancel: undefined };
@@ -153,7 +154,7 @@ export class FetchRunner {
           { fetch_id: fetchId, mailbox, fetched: 0 },
           fetch.cancel,
         );
-        return;
+        return undefined;
       }
       const failure = classifyFailure(err);
       logger.warn({ code: failure.code, err: failure.message }, 'fetch failed');
@@ -162,6 +163,7 @@ export class FetchRunner {
         { fetch_id: fetchId, mailbox, fetched: 0, code: failure.code, message: failure.message },
         cause,
       );
+      return failure;
     } finally {
       this.running.delete(fetch);
     }

@@ -10,8 +10,22 @@ export interface ImapClientOptions {
   password: string;
   /** Extra trusted CA certificates (PEM), added to Node's default roots. */
   extraCa?: string[];
+  /** Deadline to connect and to get the greeting. */
   timeoutMs: number;
+  /**
+   * Longest silence of the server while a command (or the IDLE keep-alive) waits: the socket
+   * is closed after it, so that no command hangs. Default 60 s.
+   */
+  readTimeoutMs?: number;
+  /**
+   * IDLE is broken and started again this often; a server that no longer answers the break
+   * is noticed `readTimeoutMs` later. Default 4 minutes.
+   */
+  idleRestartMs?: number;
 }
+
+export const DEFAULT_READ_TIMEOUT_MS = 60_000;
+export const DEFAULT_IDLE_RESTART_MS = 4 * 60_000;
 
 /** The implicit-TLS port; every other port must upgrade with STARTTLS. */
 const IMAPS_PORT = 993;
@@ -27,6 +41,8 @@ export function createImapClient({
   password,
   extraCa = [],
   timeoutMs,
+  readTimeoutMs = DEFAULT_READ_TIMEOUT_MS,
+  idleRestartMs = DEFAULT_IDLE_RESTART_MS,
 }: ImapClientOptions): ImapFlow {
   const implicitTls = params.mail_port === IMAPS_PORT;
   return new ImapFlow({
@@ -46,8 +62,10 @@ export function createImapClient({
     logger: false,
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
-    socketTimeout: 5 * 60_000,
-    // Breaks IDLE now and then so that a connection that died silently is noticed.
-    maxIdleTime: 4 * 60_000,
+    // imapflow closes a socket that stays silent this long, except during IDLE, where it first
+    // sends a NOOP and closes only when that is not answered either: a dead connection ends
+    // within min(idleRestartMs, readTimeoutMs) + readTimeoutMs at most.
+    socketTimeout: readTimeoutMs,
+    maxIdleTime: idleRestartMs,
   });
 }

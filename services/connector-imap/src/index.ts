@@ -39,6 +39,12 @@ export interface StartImapConnectorOptions {
   caFiles?: string[];
   /** Deadline for connecting and for the server's greeting. Default 20 s. */
   timeoutMs?: number;
+  /** IMAP: longest silence of the server while a command waits. Default 60 s. */
+  readTimeoutMs?: number;
+  /** IMAP: how often IDLE is broken and started again. Default 4 minutes. */
+  idleRestartMs?: number;
+  /** Backoff between two tries of an identity whose server failed; see RetrySchedule. */
+  retry?: RetryScheduleOptions;
   /** Time between two polls of a POP3 maildrop, which cannot announce new mail. Default 5 min. */
   pop3PollMs?: number;
   /** Time between two polls of an IMAP account's folders other than INBOX. Default 5 min. */
@@ -48,8 +54,6 @@ export interface StartImapConnectorOptions {
    * before its retries stop until the user acts. Default 72 hours.
    */
   pauseAfterMs?: number;
-  /** Backoff of the retries after a failure that may pass: 1 s doubling to 5 min by default. */
-  retry?: RetryScheduleOptions;
   replicas?: number;
   consumerName?: string;
   topology?: Topology;
@@ -71,10 +75,12 @@ export async function startImapConnector({
   allowedPrivateHosts = [],
   caFiles = [],
   timeoutMs = 20_000,
+  readTimeoutMs,
+  idleRestartMs,
+  retry,
   pop3PollMs = 5 * 60_000,
   folderPollMs = 5 * 60_000,
   pauseAfterMs = DEFAULT_PAUSE_AFTER_MS,
-  retry,
   replicas = 1,
   consumerName = 'connector-imap',
   topology = DEFAULT_TOPOLOGY,
@@ -118,6 +124,9 @@ export async function startImapConnector({
     published: new PublishedContent(new MailStreamReader({ js, jsm, topology }), blobs),
     extraCa: caFiles.map((f) => readFileSync(f, 'utf8')),
     timeoutMs,
+    readTimeoutMs,
+    idleRestartMs,
+    retry,
     consumerName,
     topology,
     now,

@@ -16,7 +16,11 @@ export interface SessionDeps {
   publisher: MailPublisher;
   logger: Logger;
   extraCa: string[];
+  /** Deadline to connect and get the greeting. */
   timeoutMs: number;
+  /** IMAP only: see ImapClientOptions. */
+  readTimeoutMs?: number;
+  idleRestartMs?: number;
 }
 
 export interface SessionOutcome {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commonEnv, loadConfig, secretsEnv } from '@ri/config';
+import { commonEnv, imapEnv, loadConfig, secretsEnv } from '@ri/config';
 import { destinationsEnv } from '@ri/destinations';
 import { connectNats, openJetStream } from '@ri/event-store';
 import { topology } from '@ri/events';
@@ -13,9 +13,9 @@ const config = loadConfig({
   ...secretsEnv,
   ...destinationsEnv,
   ...pauseEnv,
+  ...imapEnv,
   /** Comma-separated PEM files of CAs to trust beside Node's roots. */
   MAIL_CA_FILE: z.string().optional(),
-  IMAP_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
   /** Milliseconds between two polls of a POP3 maildrop. */
   POP3_POLL_MS: z.coerce
     .number()
@@ -49,6 +49,8 @@ const connector = await startImapConnector({
   allowedPrivateHosts: config.ALLOWED_PRIVATE_HOSTS,
   caFiles: config.MAIL_CA_FILE?.split(',').filter(Boolean) ?? [],
   timeoutMs: config.IMAP_TIMEOUT_MS,
+  readTimeoutMs: config.IMAP_READ_TIMEOUT_MS,
+  idleRestartMs: config.IMAP_IDLE_RESTART_MS,
   pop3PollMs: config.POP3_POLL_MS,
   folderPollMs: config.IMAP_FOLDER_POLL_MS,
   pauseAfterMs: config.CONNECTOR_PAUSE_AFTER,

@@ -10,6 +10,7 @@ import {
   type SessionOutcome,
   type StopReason,
 } from './mail-session.ts';
+import type { ClassifiedFailure } from './failure.ts';
 import { FolderPoller } from './folder-poller.ts';
 import { MailboxTotals } from './mailbox-totals.ts';
 import { syncMailbox } from './mailbox-sync.ts';
@@ -96,6 +97,8 @@ export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSes
       password: await openPassword(this.identity, this.deps.secrets),
       extraCa: this.deps.extraCa,
       timeoutMs: this.deps.timeoutMs,
+      readTimeoutMs: this.deps.readTimeoutMs,
+      idleRestartMs: this.deps.idleRestartMs,
     });
     client.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'imap error'));
     await client.connect();
@@ -107,7 +110,7 @@ export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSes
     return new FolderPoller({
       identityId: this.identity.remote_identity_id,
       connect: () => this.connect(),
-      syncFolder: (client, path) => this.sync(client, path),
+      syncFolder: async (client, path) => void (await this.sync(client, path)),
       mayFetch: () => this.connected && !this.stopped && !this.fetches.paused,
       checkpoints: this.deps.checkpoints,
       totals: this.totals,
@@ -122,7 +125,7 @@ export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSes
   }
 
   /** One fetch of one mailbox over `client`, reported with the identity's running total. */
-  private sync(client: ImapFlow, mailbox: string): Promise<void> {
+  private sync(client: ImapFlow, mailbox: string): Promise<ClassifiedFailure | undefined> {
     const id = this.identity.remote_identity_id;
     return this.fetches.run(
       this.cause,
@@ -174,7 +177,11 @@ export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSes
   private async runSyncs(): Promise<void> {
     while (this.syncWanted && this.connected && !this.fetches.paused && this.client) {
       this.syncWanted = false;
-      await this.sync(this.client, INBOX);
+      const client = this.client;
+      const failure = await this.sync(client, INBOX);
+      // A mailbox that would not open, or a fetch cut off, is tried again on a fresh
+      // connection after the connector's backoff: closing reports the loss (onClose).
+      if (failure?.transient) return client.close();
     }
     // imapflow would wait 15 s of quiet before it IDLEs by itself; new mail should not. The
     // next command (a sync on EXISTS) breaks the IDLE.
