@@ -42,6 +42,11 @@ export interface RunningMailSummary {
 
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 30_000;
+/** From this size on, a message is said to be in progress before it is parsed. */
+const LARGE_BYTES = 1024 * 1024;
+/** Summaries published together at most, and how long the first of them may wait. */
+const BATCH = 32;
+const LINGER_MS = 20;
 /** How long a stop waits for the consumer to confirm that it closed. */
 const CLOSE_WAIT_MS = 2000;
 
@@ -68,6 +73,8 @@ export async function startMailSummary({
   const log = logger.child({ consumer: consumerName });
   const stopping = new AbortController();
   const pending = new Set<Promise<void>>();
+  const ready: { msg: JsMsg; summary: MailSummary }[] = [];
+  let lingering: NodeJS.Timeout | undefined;
   let blobs: Promise<ObjectStore> | undefined;
   let current: ConsumerMessages | undefined;
   // The bucket exists once a message names a blob in it: its publisher creates it first. A
@@ -86,9 +93,11 @@ export async function startMailSummary({
       log.error({ identityId: facts.identityId, seq: msg.seq, deliveries }, reason);
       return unparsedSummary(facts, reason);
     }
-    msg.working();
     const raw = await readMailBody(msg, openBlobs);
     if (raw === null) return unparsedSummary(facts, 'the body is missing from the object store');
+    // A large message may take a while to parse: its ack wait starts again now. Not for every
+    // message, since each call is one more write to the server.
+    if (raw.length >= LARGE_BYTES) msg.working();
     return summariseMail(raw, facts, { maxParseBytes });
   }
 
@@ -130,11 +139,25 @@ export async function startMailSummary({
       const { remote_identity_id: identityId, uid, parse_error: error } = summary;
       log.warn({ identityId, uid, seq: msg.seq, error }, 'summarised with a parse error');
     }
-    // Parsing stays in order; only the round trips to the server overlap.
-    const done = publish(msg, summary);
-    pending.add(done);
-    void done.finally(() => pending.delete(done));
-    if (pending.size >= inFlight) await Promise.race(pending);
+    ready.push({ msg, summary });
+    if (ready.length >= BATCH || msg.info.pending === 0) await flush();
+    // The server's count of what is left can be too high; a batch never waits longer.
+    else lingering ??= setTimeout(() => void flush(), LINGER_MS);
+  }
+
+  // Summaries are published in batches from one synchronous loop: nats.js writes what was
+  // queued in one go at the end of the turn, where publishing after each parse (whose
+  // decoding spans event loop turns) cost a socket write per publication and acknowledgement.
+  // Parsing stays in order; only the round trips to the server overlap.
+  async function flush(): Promise<void> {
+    clearTimeout(lingering);
+    lingering = undefined;
+    for (const { msg, summary } of ready.splice(0)) {
+      const done = publish(msg, summary);
+      pending.add(done);
+      void done.finally(() => pending.delete(done));
+    }
+    while (pending.size >= inFlight) await Promise.race(pending);
   }
 
   // Made again after an error too: an operator may have deleted the consumer to reset it.
@@ -178,6 +201,7 @@ export async function startMailSummary({
         sleep(CLOSE_WAIT_MS, undefined, { ref: false }),
       ]);
       await running;
+      await flush();
       await Promise.allSettled(pending);
       log.info('mail summary stopped');
     },
