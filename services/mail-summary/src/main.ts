@@ -9,7 +9,7 @@ import { startMailSummary } from './index.ts';
 const config = loadConfig({
   ...commonEnv,
   /** Larger messages are summarised from their headers alone. */
-  MAIL_SUMMARY_MAX_PARSE_BYTES: z.coerce
+  MAX_PARSED_MAIL_BYTES: z.coerce
     .number()
     .int()
     .positive()
@@ -31,7 +31,7 @@ const service = await startMailSummary({
   jsm,
   logger,
   topology: names,
-  maxParseBytes: config.MAIL_SUMMARY_MAX_PARSE_BYTES,
+  maxParseBytes: config.MAX_PARSED_MAIL_BYTES,
 });
 
 // 3. On a signal, let the summaries under way be stored, then let go of NATS.
