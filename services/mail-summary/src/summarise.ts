@@ -37,6 +37,10 @@ const MAX_ENTRIES = 200;
 const MAX_HEADER_BYTES = 256 * 1024;
 const BLANK_LINE = new Uint8Array([0x0d, 0x0a, 0x0d, 0x0a]);
 
+// LIMITATION: parsing runs on the service's event loop and nothing pre-empts it. postal-mime
+// works in linear time and `maxParseBytes` bounds the input, so one message costs at most about
+// a second; a parser bug that looped would still hold the service until it is restarted (the
+// redelivery count then sets the message aside). A worker thread with a deadline would not.
 /**
  * Summarises a raw RFC 822 message. Never rejects: a message that cannot be parsed whole
  * gets what its headers alone give, and `parse_error` says what went wrong.
