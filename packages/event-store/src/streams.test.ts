@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const stream of [names.identityStream, names.mailStream]) {
+  for (const stream of [names.identityStream, names.mailStream, names.summaryStream]) {
     await jsm?.streams.delete(stream).catch(() => false);
   }
   await nc?.drain();
@@ -28,5 +28,12 @@ describe('ensureStreams', () => {
     await ensureStreams(jsm, { topology: names });
     const info = await jsm.streams.info(names.identityStream);
     expect(info.config.subjects).toEqual([names.identityFilter, names.contactFilter]);
+  });
+
+  it('creates the summary stream on the summary subjects', async () => {
+    await ensureStreams(jsm, { topology: names });
+    const info = await jsm.streams.info(names.summaryStream);
+    expect(info.config.subjects).toEqual([names.summaryFilter]);
+    expect(names.summarySubject('abc')).toBe(`${names.namespace}.ri.summary.abc`);
   });
 });

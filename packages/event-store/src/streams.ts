@@ -12,7 +12,10 @@ import { DEFAULT_TOPOLOGY, type Topology } from '@ri/events';
 export interface StreamSettings {
   /** Replicas of every stream; 1 on a single server, 3 on a production cluster. */
   replicas?: number;
-  /** How long a message id is remembered for dropping a republished mail message. */
+  /**
+   * How long a message id is remembered for dropping a republished mail message, and a
+   * summary published again for a redelivered one.
+   */
   mailDuplicateWindowMs?: number;
   /** Names of streams and subjects; the default namespace unless given. */
   topology?: Topology;
@@ -21,7 +24,8 @@ export interface StreamSettings {
 /**
  * The identity log keeps everything forever: it is the source of truth that auditors replay.
  * The mail stream keeps messages by limits too, so that several services can read them; how
- * long is an operator's choice (`max_age`), none by default.
+ * long is an operator's choice (`max_age`), none by default. The summary stream is kept the
+ * same way, beside the mail it summarises.
  */
 export function streamConfigs({
   replicas = 1,
@@ -42,6 +46,16 @@ export function streamConfigs({
     {
       name: topology.mailStream,
       subjects: [topology.mailFilter, topology.flagsFilter],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      num_replicas: replicas,
+      discard: DiscardPolicy.Old,
+      max_age: 0,
+      duplicate_window: nanos(mailDuplicateWindowMs),
+    },
+    {
+      name: topology.summaryStream,
+      subjects: [topology.summaryFilter],
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
       num_replicas: replicas,

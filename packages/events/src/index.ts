@@ -5,6 +5,7 @@ export * from './contact-events.ts';
 export * from './contact-state.ts';
 export * from './envelope.ts';
 export * from './identity-events.ts';
+export * from './mail-summary.ts';
 export * from './new-event.ts';
 export * from './params.ts';
 export * from './secrets.ts';

@@ -25,6 +25,10 @@ export interface Topology {
   flagsSubject(remoteIdentityId: string): string;
   /** Object store bucket for mail bodies too large for one message. */
   mailBlobBucket: string;
+  /** Parsed summaries of the mail stream's messages, for services that need no raw MIME. */
+  summaryStream: string;
+  summaryFilter: string;
+  summarySubject(remoteIdentityId: string): string;
   /** The name of a service's own KV bucket in this namespace. */
   bucket(name: string): string;
 }
@@ -52,6 +56,9 @@ export function topology(namespace = ''): Topology {
     flagsFilter: `${subject}.flags.*`,
     flagsSubject: (id) => `${subject}.flags.${id}`,
     mailBlobBucket: bucket('remote-mail-blobs'),
+    summaryStream: stream('REMOTE_MAIL_SUMMARIES'),
+    summaryFilter: `${subject}.summary.*`,
+    summarySubject: (id) => `${subject}.summary.${id}`,
     bucket,
   };
 }
@@ -76,3 +83,22 @@ export const MAIL_HEADERS = {
    */
   sha256: 'Ri-Content-Sha256',
 } as const;
+
+/** Where a published mail message is in its mailbox: what names it across republications. */
+export interface MailPlace {
+  identityId: string;
+  mailbox: string;
+  uidValidity: string;
+  uid: number;
+  /** POP3 only; it then names the message instead of its number, which changes. */
+  uidl?: string;
+}
+
+/**
+ * The message id of a mail message in the mail stream, and of its summary in the summary
+ * stream, so that either stream drops a republication within its duplicate window.
+ */
+export function mailMessageId(mail: MailPlace): string {
+  if (mail.uidl !== undefined) return `${mail.identityId}/POP3/${encodeURIComponent(mail.uidl)}`;
+  return `${mail.identityId}/${encodeURIComponent(mail.mailbox)}/${mail.uidValidity}/${mail.uid}`;
+}

@@ -11,6 +11,7 @@ import {
   startShredder,
 } from '@ri/identity-api';
 import type { Logger } from '@ri/logging';
+import { startMailSummary } from '@ri/mail-summary';
 import { startProjection } from '@ri/projection';
 import { migrateToLatest, openDatabase } from '@ri/read-model';
 import { openIdentityKeyring, secretBoxFromConfig } from '@ri/secrets';
@@ -55,7 +56,8 @@ export interface RunningSystem {
 
 /**
  * Every service in one process, wired as each one's own `main.ts` wires it: the projection,
- * the IMAP connector and the API. For development and the end-to-end tests.
+ * the IMAP connector, the mail summariser and the API. For development and the end-to-end
+ * tests.
  */
 export async function startSystem({
   nc,
@@ -104,6 +106,12 @@ export async function startSystem({
     topology,
     logger: logger.child({ service: 'connector-imap' }),
   });
+  const summaries = await startMailSummary({
+    js,
+    jsm,
+    topology,
+    logger: logger.child({ service: 'mail-summary' }),
+  });
   const api = await startIdentityApi({
     port,
     ...(hostname ? { hostname } : {}),
@@ -129,6 +137,7 @@ export async function startSystem({
       await api.stop();
       await shredder.stop();
       await connector.stop();
+      await summaries.stop();
       await projection.stop();
       await db.destroy();
     },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/nats-core';
 import type { ObjectStore } from '@nats-io/obj';
-import { MAIL_HEADERS, type MailFlagsChanged, type Topology } from '@ri/events';
+import { MAIL_HEADERS, mailMessageId, type MailFlagsChanged, type Topology } from '@ri/events';
 
 /** One message as fetched from a mailbox, raw RFC 822 bytes as the server sent them. */
 export interface FetchedMail {
@@ -50,7 +50,7 @@ export class MailPublisher {
   }
 
   async publish(mail: FetchedMail): Promise<{ sequence: number; duplicate: boolean }> {
-    const id = messageId(mail);
+    const id = mailMessageId(mail);
     const h = headers();
     h.set(MAIL_HEADERS.identity, mail.identityId);
     h.set(MAIL_HEADERS.mailbox, encodeURIComponent(mail.mailbox));
@@ -90,7 +90,7 @@ export class MailPublisher {
       modseq: String(change.modseq),
     };
     await this.js.publish(this.topology.flagsSubject(change.identityId), JSON.stringify(payload), {
-      msgID: `${messageId(change)}/flags/${change.modseq}`,
+      msgID: `${mailMessageId(change)}/flags/${change.modseq}`,
       headers: h,
     });
   }
@@ -104,13 +104,6 @@ export interface FlagsChange {
   uid: number;
   flags: string[];
   modseq: bigint;
-}
-
-export function messageId(
-  mail: Pick<FetchedMail, 'identityId' | 'mailbox' | 'uidValidity' | 'uid' | 'uidl'>,
-) {
-  if (mail.uidl !== undefined) return `${mail.identityId}/POP3/${encodeURIComponent(mail.uidl)}`;
-  return `${mail.identityId}/${encodeURIComponent(mail.mailbox)}/${mail.uidValidity}/${mail.uid}`;
 }
 
 /** The content hash that the mail stream carries in MAIL_HEADERS.sha256. */
