@@ -43,20 +43,32 @@ export interface PublishedMail {
   fromBlob: boolean;
 }
 
+export interface TestSystemOptions {
+  caFiles?: string[];
+  pop3PollMs?: number;
+  /** The NATS to run against; default `NATS_URL`, else the machine's server. */
+  natsUrl?: string;
+  /** The PostgreSQL server on which the throwaway database is made; default `DATABASE_URL`. */
+  databaseUrl?: string;
+}
+
 /**
  * The whole system in this process, against the NATS of `NATS_URL` and a throwaway database on
- * the PostgreSQL of `DATABASE_URL`, in a NATS namespace of its own that `stop` deletes.
+ * the PostgreSQL of `DATABASE_URL` (or the servers given), in a NATS namespace of its own that
+ * `stop` deletes.
  */
 export async function startTestSystem({
-  caFiles = [] as string[],
-  pop3PollMs = undefined as number | undefined,
-} = {}): Promise<TestSystem> {
-  const nc = await connectNats({
-    url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    name: 'e2e',
-  });
+  caFiles = [],
+  pop3PollMs,
+  natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  databaseUrl,
+}: TestSystemOptions = {}): Promise<TestSystem> {
+  const nc = await connectNats({ url: natsUrl, name: 'e2e' });
   const namespace = `t${randomBytes(5).toString('hex')}`;
-  const database = await createTestDatabase({ migrate: false });
+  const database = await createTestDatabase({
+    migrate: false,
+    ...(databaseUrl ? { adminUrl: databaseUrl } : {}),
+  });
   const secretsMasterKey = generateMasterKey('test');
   const lines: string[] = [];
   const sink = new Writable({
