@@ -3,6 +3,7 @@ import type { FetchMethod, RemoteIdentityEvent } from '@ri/events';
 import type { Logger } from '@ri/logging';
 import type { FactWriter } from './facts.ts';
 import { classifyFailure } from './failure.ts';
+import { RetrySchedule } from './retry-schedule.ts';
 
 /** What one pass over a mailbox achieved, in the terms of the FetchCompleted fact. */
 export interface FetchOutcome {
@@ -24,7 +25,15 @@ export interface FetchRunnerOptions {
   logger: Logger;
   mailbox: string;
   fetchMethod: FetchMethod;
+  /**
+   * Asks the session for another fetch. Called, after a growing pause, when a fetch failed in
+   * a way that may pass by itself (NATS restarting, a server hiccup); not after a cancel.
+   */
+  retry?: () => void;
+  retrySchedule?: RetrySchedule;
 }
+
+const RETRY_KEY = 'fetch';
 
 /** A fetch that stopped because its session did, without anyone cancelling it. */
 const INTERRUPTED = 'INTERRUPTED';
@@ -37,8 +46,11 @@ const INTERRUPTED = 'INTERRUPTED';
 export class FetchRunner {
   private current: { cancel: RemoteIdentityEvent | undefined } | undefined;
   private pausedByCancel = false;
+  private readonly retries: RetrySchedule;
 
-  constructor(private readonly options: FetchRunnerOptions) {}
+  constructor(private readonly options: FetchRunnerOptions) {
+    this.retries = options.retrySchedule ?? new RetrySchedule();
+  }
 
   get paused(): boolean {
     return this.pausedByCancel;
@@ -64,6 +76,7 @@ export class FetchRunner {
 
   /** The session is closing for `cause`: a running fetch ends as cancelled by it. */
   stopping(cause: RemoteIdentityEvent | undefined): void {
+    this.retries.cancelAll();
     if (this.current && !this.current.cancel && cause) this.current.cancel = cause;
   }
 
@@ -125,6 +138,7 @@ export class FetchRunner {
         );
         return;
       }
+      this.retries.succeeded(RETRY_KEY);
       await facts.append(
         'FetchCompleted',
         {
@@ -156,6 +170,13 @@ export class FetchRunner {
         { fetch_id: fetchId, mailbox, fetched: 0, code: failure.code, message: failure.message },
         cause,
       );
+      // Nothing else would start the next fetch before new mail arrives, perhaps for days;
+      // it resumes from the checkpoint, which moved only over confirmed publications.
+      const { retry } = this.options;
+      if (failure.transient && retry) {
+        const inMs = this.retries.schedule(RETRY_KEY, retry);
+        logger.info({ retryInMs: inMs }, 'fetch will be retried');
+      }
     } finally {
       this.current = undefined;
     }

@@ -123,6 +123,7 @@ export async function syncMailbox({
       result.total = total;
       await progress(total, confirmed);
     };
+    let failed: { error: unknown } | undefined;
     try {
       for (let i = 0; i < uids.length && !result.cancelled; i += chunkSize) {
         const chunk = uids.slice(i, i + chunkSize);
@@ -130,7 +131,9 @@ export async function syncMailbox({
         const query = { uid: true, source: true, flags: true } as const;
         for await (const msg of client.fetch(range, query, { uid: true })) {
           // imapflow waits for each message to be consumed before parsing the next, so leaving
-          // the loop early would stall the connection: after a cancel, drain without publishing.
+          // the loop early would stall the connection: after a cancel or a failed publication,
+          // drain without publishing.
+          if (failed) continue;
           if (result.cancelled || isCancelled()) {
             result.cancelled = true;
             continue;
@@ -139,8 +142,11 @@ export async function syncMailbox({
           const flags = [...(msg.flags ?? [])];
           batch.push({ identityId, mailbox, uidValidity, uid: msg.uid, source: msg.source, flags });
           batchBytes += msg.source.length;
-          if (batch.length >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) await flush();
+          if (batch.length >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) {
+            await flush().catch((error: unknown) => (failed = { error }));
+          }
         }
+        if (failed) throw failed.error;
         await flush();
         await saveCheckpoint();
       }

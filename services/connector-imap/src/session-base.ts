@@ -38,6 +38,8 @@ export abstract class SessionBase<Deps extends SessionDeps> {
       logger: this.logger,
       mailbox,
       fetchMethod: identity.params.fetch_method,
+      // A session that has stopped or lost its connection by then ignores it.
+      retry: () => this.fetchSoon(),
     });
   }
 
