@@ -10,7 +10,12 @@ import {
   type RemoteIdentityEvent,
   type Topology,
 } from '@ri/events';
-import { decodeEvent, ensureDurableIdentityConsumer, type EventLog } from '@ri/event-store';
+import {
+  CONSUME_EXPIRES_MS,
+  decodeEvent,
+  ensureDurableIdentityConsumer,
+  type EventLog,
+} from '@ri/event-store';
 import { FactWriter } from './facts.ts';
 import { IdentityQueue } from './identity-queue.ts';
 import type { MailSession } from './mail-session.ts';
@@ -60,7 +65,7 @@ export class ImapConnector {
     }
     // 2. Then follow the requests as they come.
     const consumer = await js.consumers.get(topology.identityStream, consumerName);
-    this.messages = await consumer.consume({ max_messages: 256 });
+    this.messages = await consumer.consume({ max_messages: 256, expires: CONSUME_EXPIRES_MS });
     const messages = this.messages;
     this.loop = (async () => {
       for await (const msg of messages) {
