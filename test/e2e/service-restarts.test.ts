@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { EventLog } from '@ri/event-store';
+import { evolveRow, type RemoteIdentityRow } from '@ri/projection';
+import { readPosition } from '@ri/read-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGroup, md5OfFetched, type DatasetMessage } from '../support/dataset.ts';
 import { startDovecot, type DovecotServer } from '../support/dovecot.ts';
@@ -10,6 +13,7 @@ import {
 } from '../support/identity-api.ts';
 import { appendMessage, fillMaildir, warmMailbox } from '../support/maildir.ts';
 import { startNatsServer, type PrivateNatsServer } from '../support/nats-server.ts';
+import { startPostgresServer, type PrivatePostgresServer } from '../support/postgres-server.ts';
 import { readPublishedMail, startTestSystem, waitFor, type TestSystem } from '../support/system.ts';
 
 const USER = 'user-restarts';
@@ -18,21 +22,41 @@ const NATS_DOWN_MS = 3000;
 let dataset: DatasetMessage[];
 let dovecot: DovecotServer;
 let nats: PrivateNatsServer;
+let postgres: PrivatePostgresServer;
 let system: TestSystem;
+const identities: string[] = [];
 
 beforeAll(async () => {
   dataset = loadGroup('easy-ham-1');
-  [dovecot, nats] = await Promise.all([startDovecot(), startNatsServer()]);
+  [dovecot, nats, postgres] = await Promise.all([
+    startDovecot(),
+    startNatsServer(),
+    startPostgresServer(),
+  ]);
   await fillMaildir(dovecot, dataset);
   await warmMailbox(dovecot);
-  system = await startTestSystem({ caFiles: [dovecot.caCertFile], natsUrl: nats.url });
+  system = await startTestSystem({
+    caFiles: [dovecot.caCertFile],
+    natsUrl: nats.url,
+    databaseUrl: postgres.url,
+  });
 });
 
 afterAll(async () => {
   await system?.stop();
-  await nats?.stop();
-  await dovecot?.stop();
+  await Promise.all([nats?.stop(), postgres?.stop(), dovecot?.stop()]);
 });
+
+function imapParams(fetchMethod: string) {
+  return {
+    login: dovecot.user,
+    password: dovecot.password,
+    mail_protocol: 'IMAP',
+    incomming_mail_server: dovecot.host,
+    mail_port: dovecot.imapPort,
+    fetch_method: fetchMethod,
+  };
+}
 
 async function publishedCount(): Promise<number> {
   // Asked while NATS may be down: a failed look-up counts as nothing published yet.
@@ -43,14 +67,8 @@ async function publishedCount(): Promise<number> {
 
 describe('NATS restarted while the connector fetches', () => {
   it('publishes every message exactly once, then follows new mail again', async () => {
-    const id = await createConnectedIdentity(system, USER, {
-      login: dovecot.user,
-      password: dovecot.password,
-      mail_protocol: 'IMAP',
-      incomming_mail_server: dovecot.host,
-      mail_port: dovecot.imapPort,
-      fetch_method: 'from_beginning',
-    });
+    const id = await createConnectedIdentity(system, USER, imapParams('from_beginning'));
+    identities.push(id);
 
     // 1. Restart NATS once part of the mailbox is out, well before the end.
     await waitFor(publishedCount, (n) => n >= 300, { intervalMs: 5, what: 'some mail out' });
@@ -92,5 +110,72 @@ describe('NATS restarted while the connector fetches', () => {
       (a) => a.body?.connected === false,
       { what: 'disconnected on request' },
     );
+  });
+});
+
+describe('PostgreSQL restarted while the system runs', () => {
+  const user = `${USER}-pg`;
+
+  it('answers reads with 503 meanwhile, then catches up with nothing lost', async () => {
+    const id = await createConnectedIdentity(system, user, imapParams('from_now'));
+    identities.push(id);
+    await waitFor(
+      () => readIdentity(system, user, id),
+      (a) => a.body?.connected === true && a.body?.is_fetching === false,
+      { what: 'connected and idle' },
+    );
+    const arriving = 5;
+
+    await postgres.restart(async () => {
+      // 1. Reads say "try again" in problem+json, not a 500 with a stack.
+      for (const path of [`/v1/remote-identities/${id}`, '/v1/remote-identities']) {
+        const answer = await system.call(user, 'GET', path);
+        expect(answer.status, JSON.stringify(answer.body)).toBe(503);
+        expect(answer.headers.get('content-type')).toBe('application/problem+json');
+        expect(answer.headers.get('retry-after')).toBe('1');
+        expect(answer.body).toMatchObject({ status: 503, code: 'READ_MODEL_UNAVAILABLE' });
+        expect(JSON.stringify(answer.body)).not.toMatch(/ at |ECONNREFUSED|127\.0\.0\.1/);
+      }
+      // 2. Events go on flowing into the log: mail arrives and the connector fetches it.
+      for (let i = 0; i < arriving; i++) {
+        await appendMessage(dovecot, dataset[i]!.text.replace(/^Subject: .*$/m, `Subject: ${i}`));
+      }
+      await waitFor(
+        () => system.events(id),
+        (events) =>
+          events.some((e) => e.type === 'FetchCompleted' && e.data.total_fetched === arriving),
+        { what: 'the new mail fetched while PostgreSQL is down' },
+      );
+    });
+
+    // 3. The API recovers by itself and shows what happened meanwhile.
+    const after = await waitFor(
+      () => readIdentity(system, user, id),
+      (a) => a.status === 200 && a.body.messages_fetched === arriving,
+      { what: 'the read model caught up' },
+    );
+    expect(after.body.is_fetching).toBe(false);
+
+    // 4. The projection reaches the end of the log, and its rows equal a fold of the log.
+    const jsm = await jetstreamManager(system.nc);
+    const last = (await jsm.streams.info(system.topology.identityStream)).state.last_seq;
+    await waitFor(
+      () => readPosition(system.database.db, 'remote-identities'),
+      (position) => position >= last,
+      { what: 'the projection at the end of the log' },
+    );
+    const log = new EventLog(jetstream(system.nc), jsm, system.topology);
+    for (const identity of identities) {
+      let folded: RemoteIdentityRow | undefined;
+      for (const { event, sequence } of await log.read(identity)) {
+        folded = evolveRow(folded, event, sequence);
+      }
+      const row = await system.database.db
+        .selectFrom('remote_identities')
+        .selectAll()
+        .where('remote_identity_id', '=', identity)
+        .executeTakeFirst();
+      expect(row).toEqual(folded);
+    }
   });
 });
