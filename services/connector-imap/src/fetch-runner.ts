@@ -82,12 +82,29 @@ export class FetchRunner {
 
   /**
    * Runs `sync`, which must poll `isCancelled` between messages; `stopped` also ends it, for
-   * a session that closes without a cause to acknowledge.
+   * a session that closes without a cause to acknowledge. Never rejects.
    */
   async run(
     cause: RemoteIdentityEvent,
     sync: (isCancelled: () => boolean, progress: ProgressReporter) => Promise<FetchOutcome>,
     stopped: () => boolean = () => false,
+  ): Promise<void> {
+    try {
+      await this.attempt(cause, sync, stopped);
+    } catch (err) {
+      // Only reporting fails here, once FactWriter's retries ran out: the event log stayed out
+      // of reach for minutes. A rejection would be unhandled in the session's fetch loop and
+      // end the process; the fetch is tried again later instead.
+      this.current = undefined;
+      this.options.logger.error({ err }, 'a fetch could not be reported');
+      this.retryLater();
+    }
+  }
+
+  private async attempt(
+    cause: RemoteIdentityEvent,
+    sync: (isCancelled: () => boolean, progress: ProgressReporter) => Promise<FetchOutcome>,
+    stopped: () => boolean,
   ): Promise<void> {
     const { facts, logger, mailbox, fetchMethod } = this.options;
     const fetchId = randomUUID();
@@ -172,13 +189,15 @@ export class FetchRunner {
       );
       // Nothing else would start the next fetch before new mail arrives, perhaps for days;
       // it resumes from the checkpoint, which moved only over confirmed publications.
-      const { retry } = this.options;
-      if (failure.transient && retry) {
-        const inMs = this.retries.schedule(RETRY_KEY, retry);
-        logger.info({ retryInMs: inMs }, 'fetch will be retried');
-      }
+      if (failure.transient) this.retryLater();
     } finally {
       this.current = undefined;
     }
+  }
+
+  private retryLater(): void {
+    const { retry, logger } = this.options;
+    if (!retry) return;
+    logger.info({ retryInMs: this.retries.schedule(RETRY_KEY, retry) }, 'fetch will be retried');
   }
 }
