@@ -95,6 +95,8 @@ export async function syncMailbox({
     let batchBytes = 0;
     const flush = async (): Promise<void> => {
       const started = batch.splice(0).map((mail) => ({ uid: mail.uid, done: publish(mail) }));
+      // Pushing stops at the first failure; the publications after it must not reject unhandled.
+      for (const { done } of started) done.catch(() => undefined);
       batchBytes = 0;
       for (const { uid, done } of started) await window.push(uid, done);
     };
