@@ -48,24 +48,40 @@ export interface PublishedMail {
   fromBlob: boolean;
 }
 
+export interface TestSystemOptions {
+  caFiles?: string[];
+  pop3PollMs?: number;
+  folderPollMs?: number;
+  /** The connector's pause threshold; its default without it. */
+  pauseAfterMs?: number;
+  /** The IMAP connector's deadlines and retry backoff; its defaults without them. */
+  imap?: SystemOptions['imap'];
+  /** The NATS to run against; default `NATS_URL`, else the machine's server. */
+  natsUrl?: string;
+  /** The PostgreSQL server on which the throwaway database is made; default `DATABASE_URL`. */
+  databaseUrl?: string;
+}
+
 /**
  * The whole system in this process, against the NATS of `NATS_URL` and a throwaway database on
- * the PostgreSQL of `DATABASE_URL`, in a NATS namespace of its own that `stop` deletes.
+ * the PostgreSQL of `DATABASE_URL` (or the servers given), in a NATS namespace of its own that
+ * `stop` deletes.
  */
 export async function startTestSystem({
-  caFiles = [] as string[],
-  pop3PollMs = undefined as number | undefined,
-  folderPollMs = undefined as number | undefined,
-  /** The connector's pause threshold; its default without it. */
-  pauseAfterMs = undefined as number | undefined,
-  imap = {} as SystemOptions['imap'],
-} = {}): Promise<TestSystem> {
-  const nc = await connectNats({
-    url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-    name: 'e2e',
-  });
+  caFiles = [],
+  pop3PollMs,
+  folderPollMs,
+  pauseAfterMs,
+  imap = {},
+  natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  databaseUrl,
+}: TestSystemOptions = {}): Promise<TestSystem> {
+  const nc = await connectNats({ url: natsUrl, name: 'e2e' });
   const namespace = `t${randomBytes(5).toString('hex')}`;
-  const database = await createTestDatabase({ migrate: false });
+  const database = await createTestDatabase({
+    migrate: false,
+    ...(databaseUrl ? { adminUrl: databaseUrl } : {}),
+  });
   const secretsMasterKey = generateMasterKey('test');
   const lines: string[] = [];
   const sink = new Writable({

@@ -1,4 +1,5 @@
 export { connectNats, type ConnectNatsOptions } from './connect.ts';
+export { CONSUME_EXPIRES_MS } from './consume-options.ts';
 export { VersionConflictError } from './errors.ts';
 export {
   EventLog,

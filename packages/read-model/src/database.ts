@@ -27,6 +27,11 @@ export function openDatabase({ url, dataDir, maxConnections = 10 }: DatabaseOpti
     // An idle connection that the server closes (a restart, a terminated backend) would
     // otherwise be an uncaught exception; the pool drops it and the next query reconnects.
     pool.on('error', () => undefined);
+    // The pool listens to idle clients only. One checked out, between two statements of a
+    // transaction say, emits the server's FATAL (57P01 on `pg_ctl stop -m fast`) with no
+    // listener: an uncaught exception that ends the process. Its next statement fails instead,
+    // and the pool discards it when it is released.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return new Kysely<ReadModelDatabase>({ dialect: new PostgresDialect({ pool }) });
   }
   const pglite = new PGlite(dataDir ?? 'memory://', {

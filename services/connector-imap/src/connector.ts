@@ -11,7 +11,12 @@ import {
   type RemoteIdentityEvent,
   type Topology,
 } from '@ri/events';
-import { decodeEvent, ensureDurableIdentityConsumer, type EventLog } from '@ri/event-store';
+import {
+  CONSUME_EXPIRES_MS,
+  decodeEvent,
+  ensureDurableIdentityConsumer,
+  type EventLog,
+} from '@ri/event-store';
 import { FactWriter } from './facts.ts';
 import { IdentityQueue } from './identity-queue.ts';
 import type { MailSession } from './mail-session.ts';
@@ -68,11 +73,11 @@ export class ImapConnector {
     await ensureDurableIdentityConsumer(jsm, topology, consumerName, { ackWaitMs: 120_000 });
     // 1. Bring back the sessions that were live before the last stop.
     for await (const key of await wanted.keys()) {
-      void this.queue.run(key, () => this.restore(key));
+      this.restoreSoon(key);
     }
     // 2. Then follow the requests as they come.
     const consumer = await js.consumers.get(topology.identityStream, consumerName);
-    this.messages = await consumer.consume({ max_messages: 256 });
+    this.messages = await consumer.consume({ max_messages: 256, expires: CONSUME_EXPIRES_MS });
     const messages = this.messages;
     this.loop = (async () => {
       for await (const msg of messages) {
@@ -179,7 +184,20 @@ export class ImapConnector {
   }
 
   private retryLater(id: string): void {
-    this.retries.schedule(id, () => void this.queue.run(id, () => this.restore(id)));
+    this.retries.schedule(id, () => this.restoreSoon(id));
+  }
+
+  /**
+   * Restores a session in the identity's turn. Reading the log fails while NATS is away; the
+   * rejection must not go unhandled (it would end the process), so it is retried later.
+   */
+  private restoreSoon(id: string): void {
+    this.queue
+      .run(id, () => this.restore(id))
+      .catch((err: unknown) => {
+        this.options.logger.warn({ err, remote_identity_id: id }, 'restore failed; retrying');
+        this.retryLater(id);
+      });
   }
 
   private async close(id: string, reason: 'requested' | 'deleted', cause: RemoteIdentityEvent) {

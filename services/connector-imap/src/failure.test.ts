@@ -53,4 +53,9 @@ describe('classifyFailure', () => {
     const refused = Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
     expect(userActionFor(classifyFailure(refused))).toBe('none');
   });
+
+  it('takes a numeric code, as NATS API errors carry, for a server error that may pass', () => {
+    const refused = Object.assign(new Error('maximum messages exceeded'), { code: 503 });
+    expect(classifyFailure(refused)).toMatchObject({ code: 'SERVER_ERROR', transient: true });
+  });
 });

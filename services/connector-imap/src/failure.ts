@@ -14,7 +14,8 @@ export function userActionFor({ code, transient }: ClassifiedFailure): UserActio
 }
 
 interface ErrorLike {
-  code?: string;
+  /** A string from Node and imapflow; a number from some others (NATS API errors). */
+  code?: string | number;
   message?: string;
   authenticationFailed?: boolean;
   responseText?: string;
@@ -44,7 +45,7 @@ const CONNECTION_LOST_CODES = new Set(['NoConnection', 'EConnectionClosed', 'ECO
  */
 export function classifyFailure(err: unknown): ClassifiedFailure {
   const e = (err ?? {}) as ErrorLike;
-  const code = e.code ?? '';
+  const code = String(e.code ?? '');
   const text = e.responseText || e.response || e.message || String(err);
   // Neither a refused destination nor a missing key mends itself; the user must act.
   if (code === 'DESTINATION_NOT_ALLOWED') {

@@ -75,7 +75,8 @@ export class FetchRunner {
   /**
    * Runs `sync` over `mailbox`; `sync` must poll `isCancelled` between messages. `stopped`
    * also ends it, for a session that closes without a cause to acknowledge. Answers the
-   * failure that ended it, reported as FetchFailed, so that the session can try again.
+   * failure that ended it, reported as FetchFailed, so that the session can try again. Never
+   * rejects.
    */
   async run(
     cause: RemoteIdentityEvent,
@@ -83,10 +84,30 @@ export class FetchRunner {
     sync: (isCancelled: () => boolean, progress: ProgressReporter) => Promise<FetchOutcome>,
     stopped: () => boolean = () => false,
   ): Promise<ClassifiedFailure | undefined> {
-    const { facts, logger, fetchMethod } = this.options;
-    const fetchId = randomUUID();
     const fetch: RunningFetch = { cancel: undefined };
     this.running.add(fetch);
+    try {
+      return await this.attempt(fetch, cause, mailbox, sync, stopped);
+    } catch (err) {
+      // Only reporting fails here, once FactWriter's resends ran out: the event log stayed out
+      // of reach for minutes. A rejection would go unhandled in a session's fetch loop and end
+      // the process; the session takes it as a failure that may pass, and tries again later.
+      this.options.logger.error({ err }, 'a fetch could not be reported');
+      return { ...classifyFailure(err), transient: true };
+    } finally {
+      this.running.delete(fetch);
+    }
+  }
+
+  private async attempt(
+    fetch: RunningFetch,
+    cause: RemoteIdentityEvent,
+    mailbox: string,
+    sync: (isCancelled: () => boolean, progress: ProgressReporter) => Promise<FetchOutcome>,
+    stopped: () => boolean,
+  ): Promise<ClassifiedFailure | undefined> {
+    const { facts, logger, fetchMethod } = this.options;
+    const fetchId = randomUUID();
     await facts.append(
       'FetchStarted',
       { fetch_id: fetchId, mailbox, fetch_method: fetchMethod },
@@ -164,8 +185,6 @@ export class FetchRunner {
         cause,
       );
       return failure;
-    } finally {
-      this.running.delete(fetch);
     }
   }
 }

@@ -158,6 +158,8 @@ export async function syncMailbox({
     let batchBytes = 0;
     const flush = async (): Promise<void> => {
       const started = batch.splice(0).map((mail) => ({ uid: mail.uid, done: publish(mail) }));
+      // Pushing stops at the first failure; the publications after it must not reject unhandled.
+      for (const { done } of started) done.catch(() => undefined);
       batchBytes = 0;
       for (const { uid, done } of started) await window.push(uid, done);
     };
@@ -193,6 +195,7 @@ export async function syncMailbox({
       result.total = total;
       await progress(total, confirmed);
     };
+    let failed: { error: unknown } | undefined;
     try {
       for (let i = 0; i < uids.length && !result.cancelled; i += chunkSize) {
         const chunk = uids.slice(i, i + chunkSize);
@@ -200,7 +203,9 @@ export async function syncMailbox({
         const query = { uid: true, source: true, flags: true } as const;
         for await (const msg of client.fetch(range, query, { uid: true })) {
           // imapflow waits for each message to be consumed before parsing the next, so leaving
-          // the loop early would stall the connection: after a cancel, drain without publishing.
+          // the loop early would stall the connection: after a cancel or a failed publication,
+          // drain without publishing.
+          if (failed) continue;
           if (result.cancelled || isCancelled()) {
             result.cancelled = true;
             continue;
@@ -234,8 +239,11 @@ export async function syncMailbox({
           }
           batch.push(mail);
           batchBytes += msg.source.length;
-          if (batch.length >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) await flush();
+          if (batch.length >= BATCH_MESSAGES || batchBytes >= BATCH_BYTES) {
+            await flush().catch((error: unknown) => (failed = { error }));
+          }
         }
+        if (failed) throw failed.error;
         await flush();
         await saveCheckpoint();
       }

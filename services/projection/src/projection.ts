@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { decodeLogEvent, type JetStreamContext } from '@ri/event-store';
+import { CONSUME_EXPIRES_MS, decodeLogEvent, type JetStreamContext } from '@ri/event-store';
 import { DEFAULT_TOPOLOGY, EventSchemaError, type Topology } from '@ri/events';
 import { readPosition, type ReadModelDb } from '@ri/read-model';
 import type { Logger } from 'pino';
@@ -74,7 +74,7 @@ export async function startProjection({
         ? { deliver_policy: DELIVER_ALL }
         : { deliver_policy: DELIVER_FROM_SEQUENCE, opt_start_seq: position + 1 },
     );
-    const messages = await consumer.consume();
+    const messages = await consumer.consume({ expires: CONSUME_EXPIRES_MS });
     log.info({ position }, 'consuming the identity stream from the checkpoint');
     return messages;
   }
