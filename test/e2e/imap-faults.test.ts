@@ -204,10 +204,12 @@ describe('an IMAP server that misbehaves', () => {
 
     await expectWholeMailboxOnce(bad);
     expect(chaos.accepted).toBeGreaterThan(1);
-    // What went out before the cut is not published again, nor counted twice.
+    // What went out before the cut is not published again (above), nor counted twice. How
+    // much went out depends on how far the session had read when the cut came: on a busy
+    // machine it may not have reached its first batch, and the retry then fetches it all.
     const completed = (await eventsOf(bad, 'FetchCompleted')).at(-1)!;
     expect(completed.data.fetched).toBeGreaterThan(0);
-    expect(completed.data.fetched).toBeLessThan(faultyMailbox.length);
+    expect(completed.data.fetched).toBeLessThanOrEqual(faultyMailbox.length);
     expect(completed.data.total_fetched).toBe(faultyMailbox.length);
     await healthyStillPublishes(good, 2);
     await expectUndisturbed(good);
