@@ -14,16 +14,19 @@ export interface InitialFetchOptions {
   group: DatasetGroup;
   /** Also times the connector's IMAP and JetStream halves alone. */
   probe: boolean;
+  /** Runs the mail summariser beside the fetch, as `pnpm start` does. */
+  summary: boolean;
 }
 
 /** Initial fetch of a whole INBOX: the system against mbsync, `runs` rounds each. */
-export async function runInitialFetch({ runs, group, probe }: InitialFetchOptions) {
+export async function runInitialFetch({ runs, group, probe, summary }: InitialFetchOptions) {
   const dataset = loadGroup(group);
   const served = servedBytes(dataset);
   await withMailboxServer(dataset, async (dovecot, workDir) => {
     let system: TestSystem | undefined;
     try {
-      system = await startTestSystem({ caFiles: [dovecot.caCertFile] });
+      system = await startTestSystem({ caFiles: [dovecot.caCertFile], mailSummary: summary });
+      console.log(summaryNote(summary));
       const loadBefore = loadavg()[0]!;
       const rounds: RoundResult[] = [];
       for (let round = 1; round <= runs; round++) {
@@ -78,4 +81,11 @@ function servedBytes(dataset: readonly DatasetMessage[]): number {
     }
   }
   return total;
+}
+
+/** Says whether the summariser ran: on two cores it takes CPU from the fetch it follows. */
+export function summaryNote(summary: boolean): string {
+  return summary
+    ? 'mail summariser: running on its own thread, sharing the 2 cores with the fetch'
+    : 'mail summariser: left out, as deployed in a pod of its own (--summary runs it too)';
 }

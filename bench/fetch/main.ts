@@ -11,7 +11,7 @@ import { VerificationError } from './verification-error.ts';
  * model) against one private dovecot. `initial` compares a fresh identity's fetch with mbsync;
  * `restart`, `parallel` and `latency` time a restart, 20 identities at once and new mail.
  * Usage: pnpm bench:fetch [--only initial|restart|parallel|latency] [--runs 5]
- *   [--group easy-ham-1] [--probe]
+ *   [--group easy-ham-1] [--probe] [--summary]
  */
 const GROUPS: readonly DatasetGroup[] = [
   'easy-ham-1',
@@ -30,6 +30,8 @@ const { values } = parseArgs({
     group: { type: 'string', default: 'easy-ham-1' },
     // Also times the connector's IMAP and JetStream halves alone, to show where fetch time goes.
     probe: { type: 'boolean', default: false },
+    // Runs the mail summariser beside the fetch; left out by default, as deployed.
+    summary: { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -42,9 +44,9 @@ if (only !== undefined && !MEASUREMENTS.includes(only)) {
 }
 
 const RUNNERS: Record<Measurement, () => Promise<void>> = {
-  initial: () => runInitialFetch({ runs, group, probe: values.probe }),
+  initial: () => runInitialFetch({ runs, group, probe: values.probe, summary: values.summary }),
   restart: () => runRestart({ runs, group }),
-  parallel: () => runParallelFetch({ group }),
+  parallel: () => runParallelFetch({ group, summary: values.summary }),
   latency: () => runLatency(),
 };
 

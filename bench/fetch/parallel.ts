@@ -8,6 +8,7 @@ import {
 } from '../../test/support/system.ts';
 import { imapParams, percentile, withMailboxServer } from './mailbox-server.ts';
 import { fixed, row } from './report.ts';
+import { summaryNote } from './initial.ts';
 import { VerificationError } from './verification-error.ts';
 
 const IDENTITIES = 20;
@@ -21,12 +22,19 @@ const TIMEOUT_MS = 10 * 60_000;
  * different users may each), registered by concurrent POSTs; times until each one's read-model
  * row shows the 500 messages fetched.
  */
-export async function runParallelFetch({ group }: { group: DatasetGroup }) {
+export async function runParallelFetch({
+  group,
+  summary,
+}: {
+  group: DatasetGroup;
+  summary: boolean;
+}) {
   const dataset = loadGroup(group).slice(0, MESSAGES);
   await withMailboxServer(dataset, async (dovecot) => {
     let system: TestSystem | undefined;
     try {
-      system = await startTestSystem({ caFiles: [dovecot.caCertFile] });
+      system = await startTestSystem({ caFiles: [dovecot.caCertFile], mailSummary: summary });
+      console.log(summaryNote(summary));
       const users = Array.from({ length: IDENTITIES }, (_, i) => `bench-parallel-${i + 1}`);
       // Outside the measured span: each identity is created on an email of its user's contact.
       const emails = await Promise.all(users.map((user) => createEmailSubObject(system!, user)));

@@ -56,6 +56,8 @@ export interface TestSystemOptions {
   pauseAfterMs?: number;
   /** The IMAP connector's deadlines and retry backoff; its defaults without them. */
   imap?: SystemOptions['imap'];
+  /** Whether the mail summariser runs; default true. */
+  mailSummary?: boolean;
   /** The NATS to run against; default `NATS_URL`, else the machine's server. */
   natsUrl?: string;
   /** The PostgreSQL server on which the throwaway database is made; default `DATABASE_URL`. */
@@ -73,6 +75,7 @@ export async function startTestSystem({
   folderPollMs,
   pauseAfterMs,
   imap = {},
+  mailSummary = true,
   natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
   databaseUrl,
 }: TestSystemOptions = {}): Promise<TestSystem> {
@@ -104,6 +107,7 @@ export async function startTestSystem({
     ...(folderPollMs === undefined ? {} : { folderPollMs }),
     ...(pauseAfterMs === undefined ? {} : { pauseAfterMs }),
     imap,
+    mailSummary,
     namespace,
     logger,
   };

@@ -11,10 +11,10 @@ import {
   startShredder,
 } from '@ri/identity-api';
 import type { Logger } from '@ri/logging';
-import { startMailSummary } from '@ri/mail-summary';
 import { startProjection } from '@ri/projection';
 import { migrateToLatest, openDatabase } from '@ri/read-model';
 import { openIdentityKeyring, secretBoxFromConfig } from '@ri/secrets';
+import { startSummaryThread } from './summary-thread-host.ts';
 
 export interface SystemOptions {
   nc: NatsConnection;
@@ -42,6 +42,11 @@ export interface SystemOptions {
   /** Deadlines and retry backoff of the IMAP connector; its defaults without them. */
   imap?: Pick<StartImapConnectorOptions, 'timeoutMs' | 'readTimeoutMs' | 'idleRestartMs' | 'retry'>;
   replicas?: number;
+  /**
+   * Whether to run the mail summariser (on a thread of its own). Default true; the fetch
+   * benchmark leaves it out, as a deployment runs it in a pod of its own.
+   */
+  mailSummary?: boolean;
   /** NATS namespace; see `Topology`. */
   namespace?: string;
   logger: Logger;
@@ -76,6 +81,7 @@ export async function startSystem({
   imap = {},
   replicas = 1,
   namespace = '',
+  mailSummary = true,
   logger,
 }: SystemOptions): Promise<RunningSystem> {
   const topology = topologyOf(namespace);
@@ -106,12 +112,12 @@ export async function startSystem({
     topology,
     logger: logger.child({ service: 'connector-imap' }),
   });
-  const summaries = await startMailSummary({
-    js,
-    jsm,
-    topology,
-    logger: logger.child({ service: 'mail-summary' }),
-  });
+  const summaries = !mailSummary
+    ? undefined
+    : await startSummaryThread(
+        { natsUrl: `nats://${nc.getServer()}`, namespace, replicas },
+        logger.child({ service: 'mail-summary' }),
+      );
   const api = await startIdentityApi({
     port,
     ...(hostname ? { hostname } : {}),
@@ -137,7 +143,7 @@ export async function startSystem({
       await api.stop();
       await shredder.stop();
       await connector.stop();
-      await summaries.stop();
+      await summaries?.stop();
       await projection.stop();
       await db.destroy();
     },
