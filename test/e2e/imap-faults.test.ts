@@ -315,4 +315,38 @@ describe('an IMAP server that misbehaves', () => {
     await healthyStillPublishes(good, 2);
     await expectUndisturbed(good);
   });
+
+  it('stops a slow fetch within a second of the cancel, and resumes where it stopped', async () => {
+    const chaos = await startProxy('bytes');
+    // About 1 MB at 100 kB/s: the fetch runs for seconds, one chunk of 150 messages.
+    chaos.throttle(100_000);
+    const { bad, good } = await createPair(chaos);
+    await waitFor(
+      async () => (await readPublishedMail(system, bad)).length,
+      (n) => n > 0,
+      { what: 'a first batch published', timeoutMs: 30_000 },
+    );
+    const cancel = await system.call(owners.get(bad)!, 'PATCH', `/v1/remote-identities/${bad}`, {
+      cancel_fetch_required: true,
+    });
+    expect(cancel.status).toBe(200);
+    const [ack] = await waitFor(
+      () => eventsOf(bad, 'FetchCancelAcknowledged'),
+      (found) => found.length > 0,
+      { what: 'the cancel acknowledged' },
+    );
+    const [cancelled] = await eventsOf(bad, 'FetchCancelled');
+    expect(millis(ack!) - millis(cancelled!)).toBeLessThan(1000);
+    const stoppedAt = (await readPublishedMail(system, bad)).length;
+    expect(stoppedAt).toBeLessThan(faultyMailbox.length);
+    const settled = await identity(bad);
+    expect(settled.body).toMatchObject({ is_fetching: false, cancel_fetch_required: false });
+
+    // Asked for again, it goes on from its checkpoint: nothing twice, nothing lost.
+    await chaos.pass();
+    await requireConnection(system, owners.get(bad)!, bad, true);
+    await expectWholeMailboxOnce(bad);
+    await healthyStillPublishes(good, 1);
+    await expectUndisturbed(good);
+  });
 });

@@ -47,6 +47,8 @@ export class ChaosProxy {
   /** When the last FETCH fault struck (Date.now()). */
   struckAt: number | undefined;
   private blackholed = false;
+  /** Bytes per second the server may send through, when slowed down. */
+  private rate: number | undefined;
   private failingSelect: RegExp | undefined;
   private fetchFault: { remaining: number; then: FetchFault } | undefined;
   private readonly links = new Set<Link>();
@@ -72,6 +74,7 @@ export class ChaosProxy {
   /** Heals every fault: relays again, accepts again, and closes the links that lost bytes. */
   async pass(): Promise<void> {
     this.blackholed = false;
+    this.rate = undefined;
     this.failingSelect = undefined;
     this.fetchFault = undefined;
     for (const link of this.links) if (link.tainted) this.drop(link);
@@ -79,6 +82,11 @@ export class ChaosProxy {
       await listen(this.server, this.port);
       this.listening = true;
     }
+  }
+
+  /** Lets the server's data through at `bytesPerSecond`, as a slow link or server would. */
+  throttle(bytesPerSecond: number): void {
+    this.rate = bytesPerSecond;
   }
 
   /** Keeps every connection, old and new, open but relays nothing either way. */
@@ -215,6 +223,11 @@ export class ChaosProxy {
       link.tail = text.slice(-32);
     }
     link.client.write(chunk);
+    if (this.rate) {
+      // Hold the server back for as long as the chunk would take at that rate.
+      link.upstream.pause();
+      setTimeout(() => link.upstream.resume(), (chunk.length / this.rate) * 1000);
+    }
   }
 
   private drop(link: Link): void {

@@ -57,6 +57,7 @@ export async function syncMailbox({
   progress = async () => undefined,
 }: SyncMailboxOptions): Promise<SyncMailboxResult> {
   const lock = await client.getMailboxLock(mailbox);
+  let draining: Promise<void> | undefined;
   try {
     const box = client.mailbox;
     if (!box) throw new Error(`mailbox ${mailbox} is not selected`);
@@ -201,14 +202,18 @@ export async function syncMailbox({
         const chunk = uids.slice(i, i + chunkSize);
         const range = sequenceSet(chunk);
         const query = { uid: true, source: true, flags: true } as const;
-        for await (const msg of client.fetch(range, query, { uid: true })) {
+        const messages = client.fetch(range, query, { uid: true })[Symbol.asyncIterator]();
+        for (let next = await messages.next(); !next.done; next = await messages.next()) {
+          const msg = next.value;
           // imapflow waits for each message to be consumed before parsing the next, so leaving
-          // the loop early would stall the connection: after a cancel or a failed publication,
-          // drain without publishing.
+          // the loop early would stall the connection: after a failed publication, drain
+          // without publishing. After a cancel, the rest of the chunk drains in the background
+          // while the mailbox stays locked, so that the cancel is acknowledged at once.
           if (failed) continue;
           if (result.cancelled || isCancelled()) {
             result.cancelled = true;
-            continue;
+            draining = drain(messages);
+            break;
           }
           if (!msg.source || msg.uid <= result.lastUid) continue;
           const flags = [...(msg.flags ?? [])];
@@ -257,7 +262,18 @@ export async function syncMailbox({
     }
     return result;
   } finally {
-    lock.release();
+    // A chunk still draining after a cancel holds the mailbox until it is through.
+    if (draining) void draining.finally(() => lock.release());
+    else lock.release();
+  }
+}
+
+/** Reads what is left of a FETCH response and drops it, so that the connection goes on. */
+async function drain(messages: AsyncIterator<unknown>): Promise<void> {
+  try {
+    while (!(await messages.next()).done);
+  } catch {
+    // The connection broke meanwhile: the session notices that on its own.
   }
 }
 
