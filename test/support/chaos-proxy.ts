@@ -14,6 +14,8 @@ export interface ChaosProxyOptions {
   layer?: ChaosLayer;
   /** PEM certificate and key the proxy shows the client after STARTTLS (`imap` only). */
   tls?: { cert: string; key: string };
+  /** The port to listen on, 127.0.0.1 only; default any free one. */
+  port?: number;
 }
 
 /** What happens to the connection that carries the chosen FETCH response. */
@@ -67,7 +69,7 @@ export class ChaosProxy {
   static async start({ layer = 'bytes', ...rest }: ChaosProxyOptions): Promise<ChaosProxy> {
     if (layer === 'imap' && !rest.tls) throw new Error('the imap layer needs a certificate');
     const server = createServer();
-    const port = await listen(server, 0);
+    const port = await listen(server, rest.port ?? 0);
     return new ChaosProxy(server, port, { layer, ...rest });
   }
 
