@@ -211,4 +211,28 @@ describe('an IMAP remote identity, end to end', () => {
       types.indexOf('FetchCancelled'),
     );
   });
+
+  it('reports a certificate it cannot trust after STARTTLS as TLS_FAILED, not retried', async () => {
+    const stranger = await startDovecot();
+    try {
+      const id = await createIdentity(
+        imapParams({ mail_port: stranger.imapPort, password: stranger.password }),
+      );
+      const failed = await waitFor(
+        () => identity(id),
+        (a) => a.body?.last_error !== null && a.body?.last_error !== undefined,
+        { what: 'the failure reported' },
+      );
+      expect(failed.body.last_error).toMatchObject({
+        code: 'TLS_FAILED',
+        user_action: 'check_settings',
+      });
+      // A certificate does not mend itself: no retry follows.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      const failures = (await system.events(id)).filter((e) => e.type === 'ConnectionFailed');
+      expect(failures).toHaveLength(1);
+    } finally {
+      await stranger.stop();
+    }
+  });
 });

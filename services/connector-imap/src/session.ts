@@ -10,7 +10,7 @@ import {
   type SessionOutcome,
   type StopReason,
 } from './mail-session.ts';
-import type { ClassifiedFailure } from './failure.ts';
+import { classifyFailure, type ClassifiedFailure } from './failure.ts';
 import { FolderPoller } from './folder-poller.ts';
 import { MailboxTotals } from './mailbox-totals.ts';
 import { syncMailbox } from './mailbox-sync.ts';
@@ -100,8 +100,20 @@ export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSes
       readTimeoutMs: this.deps.readTimeoutMs,
       idleRestartMs: this.deps.idleRestartMs,
     });
-    client.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'imap error'));
-    await client.connect();
+    // A certificate refused after STARTTLS comes as an 'error' event, and connect() then fails
+    // only with "Unexpected close": the event says what the user must mend.
+    let reported: unknown;
+    client.on('error', (err: Error) => {
+      reported = err;
+      this.logger.warn({ err: err.message }, 'imap error');
+    });
+    try {
+      await client.connect();
+    } catch (err) {
+      throw reported !== undefined && classifyFailure(reported).code === 'TLS_FAILED'
+        ? reported
+        : err;
+    }
     return client;
   }
 
