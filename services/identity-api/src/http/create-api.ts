@@ -17,7 +17,7 @@ import type { WaitForPositionOptions } from '../queries/read-model-position.ts';
 import type { ApiEnv } from './api-env.ts';
 import { registerContactRoutes } from '../contacts/contact-routes.ts';
 import { registerCommandRoutes } from './command-routes.ts';
-import { MAX_BODY_BYTES } from './json-body.ts';
+import { MAX_BODY_BYTES, refuseMalformedUtf8 } from './json-body.ts';
 import { registerMethodGuards } from './method-guards.ts';
 import { registerQueryRoutes } from './query-routes.ts';
 import { requestLog } from './request-log.ts';
@@ -89,6 +89,7 @@ export function createApi({
       },
     }),
   );
+  app.use('/v1/*', refuseMalformedUtf8);
   registerQueryRoutes(app, deps);
   registerCommandRoutes(app, deps);
   registerContactRoutes(app, deps);

@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDevelopmentToken } from '../auth/authenticator.ts';
 import { startHarness, type ApiHarness } from '../testing/api-harness.ts';
 import { putContactEmail } from '../testing/contact-fixtures.ts';
-import { EMAIL_PARAMS, problemOf, registration, withoutKey } from '../testing/requests.ts';
+import {
+  EMAIL_PARAMS,
+  PASSWORD,
+  problemOf,
+  registration,
+  withoutKey,
+} from '../testing/requests.ts';
 
 let harness: ApiHarness;
 beforeAll(async () => {
@@ -87,6 +93,32 @@ describe('request bodies', () => {
     });
     expect(response.status).toBe(400);
     expect(await problemOf(response)).toMatchObject({ code: 'MALFORMED_JSON' });
+  });
+
+  it('answers 400 MALFORMED_JSON for a body that is not UTF-8, on every route', async () => {
+    const valid = new TextEncoder().encode(JSON.stringify(registration()));
+    const text = new TextDecoder().decode(valid);
+    for (const [bad, at] of [
+      [[0x71, 0xff, 0xfe], text.indexOf('alice+')],
+      [[0xc3, 0x28], text.indexOf(PASSWORD)],
+    ] as const) {
+      const body = new Uint8Array([...valid.subarray(0, at), ...bad, ...valid.subarray(at)]);
+      const response = await harness.call('POST', COLLECTION, {
+        body,
+        headers: { 'Content-Type': 'application/json' },
+      });
+      expect(response.status).toBe(400);
+      expect(await problemOf(response)).toMatchObject({
+        code: 'MALFORMED_JSON',
+        detail: 'The body is not valid UTF-8.',
+      });
+    }
+    const contact = await harness.call('PUT', '/v1/contacts/me/emails/bob@example.org', {
+      body: new Uint8Array([...new TextEncoder().encode('{"email": {"label": "'), 0xff, 0x22]),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(contact.status).toBe(400);
+    expect(await problemOf(contact)).toMatchObject({ code: 'MALFORMED_JSON' });
   });
 
   it('answers 415 for a body that is not declared as application/json', async () => {
