@@ -18,6 +18,10 @@ export interface MailboxCheckpoint {
    * published after it, the stream holds above it: a sync after a crash reads that back.
    */
   stream_seq?: number;
+  /** Names the mailbox had before renames: its earlier publications carry them. */
+  previous_names?: string[];
+  /** When the mailbox was first seen (ISO 8601): where `from_now` began. */
+  first_seen_at?: string;
 }
 
 const encoder = new TextEncoder();
@@ -58,14 +62,34 @@ export class CheckpointStore {
   async rename(identityId: string, from: string, to: string): Promise<void> {
     const checkpoint = await this.get(identityId, from);
     if (!checkpoint) return;
-    await this.put(identityId, to, checkpoint);
+    const previous_names = [...(checkpoint.previous_names ?? []), from];
+    await this.put(identityId, to, { ...checkpoint, previous_names });
     await this.kv.purge(key(identityId, from));
   }
 
   async forget(identityId: string): Promise<void> {
     const keys = await this.kv.keys(`${identityId}.>`);
     for await (const k of keys) await this.kv.purge(k);
+    await this.kv.purge(baselineKey(identityId));
   }
+
+  /**
+   * Whether the identity's folders were all seen once: a folder that appears after that was
+   * made after the connection, so all of it is new, even for `from_now`.
+   */
+  async foldersBaselined(identityId: string): Promise<boolean> {
+    const entry = await this.kv.get(baselineKey(identityId));
+    return entry?.operation === 'PUT';
+  }
+
+  async markFoldersBaselined(identityId: string): Promise<void> {
+    await this.kv.put(baselineKey(identityId), encoder.encode(new Date().toISOString()));
+  }
+}
+
+// Outside `<id>.>`, which holds only mailboxes.
+function baselineKey(identityId: string): string {
+  return `${identityId}_folders`;
 }
 
 function key(identityId: string, mailbox: string): string {

@@ -9,8 +9,11 @@ export interface FolderPollerOptions extends FolderChoiceOptions {
   identityId: string;
   /** Opens and logs in a connection of the poller's own. */
   connect: () => Promise<ImapFlow>;
-  /** Fetches what is new in one folder over `client`, reporting it as a fetch. */
-  syncFolder: (client: ImapFlow, path: string) => Promise<void>;
+  /**
+   * Fetches what is new in one folder over `client`, reporting it as a fetch. `madeLater`: the
+   * folder appeared after every folder had been seen once, so all of it is new.
+   */
+  syncFolder: (client: ImapFlow, path: string, madeLater: boolean) => Promise<void>;
   /** Whether fetching may go on (connected, not paused by a cancel). */
   mayFetch: () => boolean;
   checkpoints: CheckpointStore;
@@ -88,6 +91,7 @@ export class FolderPoller {
       known.delete(from);
       if (checkpoint) known.set(to, checkpoint);
     }
+    const baselined = await checkpoints.foldersBaselined(identityId);
     for (const folder of folders) {
       if (this.stopped || !this.options.mayFetch()) return;
       const checkpoint = known.get(folder.path);
@@ -104,8 +108,10 @@ export class FolderPoller {
           checkpoint.highest_modseq === undefined ||
           String(status.highestModseq) === checkpoint.highest_modseq);
       if (unchanged) continue;
-      await this.options.syncFolder(client, folder.path);
+      await this.options.syncFolder(client, folder.path, baselined && checkpoint === undefined);
     }
+    // Every folder there now has a checkpoint: the ones that come later were made later.
+    if (!baselined) await checkpoints.markFoldersBaselined(identityId);
   }
 
   private async connection(): Promise<ImapFlow> {

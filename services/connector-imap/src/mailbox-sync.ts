@@ -72,13 +72,15 @@ export async function syncMailbox({
           };
     let checkpoint = await checkpoints.get(identityId, mailbox);
     // A since: fetch publishes, at first sight only, the messages the server dates since then.
-    const since = !checkpoint ? sinceDate(fetchMethod) : undefined;
+    let since = !checkpoint ? sinceDate(fetchMethod) : undefined;
     if (!checkpoint || checkpoint.uid_validity !== uidValidity) {
       // 1. First sight of this mailbox, or a new UIDVALIDITY: decide where publishing starts.
       // After a UIDVALIDITY change every UID is new, so the mailbox is gone through again, and
       // what it published before is recognised by content (`resync_until`).
       const startAfter = fetchMethod === 'from_now' && !checkpoint ? uidNext - 1 : 0;
       checkpoint = {
+        ...(checkpoint ? pick(checkpoint, 'previous_names') : {}),
+        first_seen_at: checkpoint?.first_seen_at ?? new Date().toISOString(),
         uid_validity: uidValidity,
         last_uid: Math.max(0, startAfter),
         published: checkpoint ? checkpoint.published : 0,
@@ -89,13 +91,26 @@ export async function syncMailbox({
       await checkpoints.put(identityId, mailbox, checkpoint);
     }
     const resyncUntil = checkpoint.resync_until ?? 0;
+    if (resyncUntil > checkpoint.last_uid) {
+      // Going through again must not publish what the fetch method left out the first time:
+      // mail from before `since:`, or from before the first connection for `from_now` (to the
+      // day, as IMAP dates searches).
+      const firstSeen = checkpoint.first_seen_at ? new Date(checkpoint.first_seen_at) : undefined;
+      since = sinceDate(fetchMethod) ?? (fetchMethod === 'from_now' ? firstSeen : undefined);
+    }
+    const names = [mailbox, ...(checkpoint.previous_names ?? [])];
+    // What every save of the checkpoint carries over unchanged.
+    const kept = {
+      ...pick(checkpoint, 'previous_names'),
+      ...pick(checkpoint, 'first_seen_at'),
+    };
     const known =
       resyncUntil > checkpoint.last_uid
-        ? await published.of(identityId, mailbox)
+        ? await published.of(identityId, names)
         : new Map<string, number>();
     const unconfirmed =
       checkUnconfirmed && checkpoint.stream_seq !== undefined
-        ? await published.uidsAfter(identityId, mailbox, uidValidity, checkpoint.stream_seq)
+        ? await published.uidsAfter(identityId, names, uidValidity, checkpoint.stream_seq)
         : new Set<number>();
     let streamSeq = checkpoint.stream_seq;
     const sequences = new Map<number, number>();
@@ -114,6 +129,7 @@ export async function syncMailbox({
       // Nothing below UIDNEXT is left: move past it, so that a poll sees nothing to do.
       result.lastUid = Math.max(checkpoint.last_uid, uidNext - 1);
       await checkpoints.put(identityId, mailbox, {
+        ...kept,
         uid_validity: uidValidity,
         last_uid: result.lastUid,
         ...pick(checkpoint, 'published'),
@@ -184,6 +200,7 @@ export async function syncMailbox({
       const total =
         publishedBefore === undefined ? undefined : publishedBefore + window.confirmedCount;
       await checkpoints.put(identityId, mailbox, {
+        ...kept,
         uid_validity: uidValidity,
         last_uid: result.lastUid,
         ...(total === undefined ? {} : { published: total }),

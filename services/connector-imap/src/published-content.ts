@@ -18,12 +18,12 @@ export class PublishedContent {
     return this.reader.lastSequence(identityId);
   }
 
-  /** How many times each content hash was published from `mailbox`. */
-  async of(identityId: string, mailbox: string): Promise<Map<string, number>> {
+  /** How many times each content hash was published from the mailbox under `names`. */
+  async of(identityId: string, names: readonly string[]): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
-    const wanted = encodeURIComponent(mailbox);
+    const wanted = new Set(names.map(encodeURIComponent));
     await this.reader.forEach(identityId, 0, async ({ headers, data }) => {
-      if (headers?.get(MAIL_HEADERS.mailbox) !== wanted) return;
+      if (!headers || !wanted.has(headers.get(MAIL_HEADERS.mailbox))) return;
       // Mail of earlier releases has no hash header: hash its body instead.
       let hash = headers.get(MAIL_HEADERS.sha256);
       if (!hash) {
@@ -37,20 +37,21 @@ export class PublishedContent {
   }
 
   /**
-   * UIDs of `mailbox` under `uidValidity` published after stream sequence `after`: what a
+   * UIDs of the mailbox under `names` (its name, and earlier ones if it was renamed) and
+   * `uidValidity`, published after stream sequence `after`: what a
    * sync that crashed published past its checkpoint. Recognising them here, instead of by the
    * stream's duplicate window, holds however long the connector was down.
    */
   async uidsAfter(
     identityId: string,
-    mailbox: string,
+    names: readonly string[],
     uidValidity: string,
     after: number,
   ): Promise<Set<number>> {
     const uids = new Set<number>();
-    const wanted = encodeURIComponent(mailbox);
+    const wanted = new Set(names.map(encodeURIComponent));
     const visit = ({ headers }: StoredMail) => {
-      if (headers?.get(MAIL_HEADERS.mailbox) !== wanted) return;
+      if (!headers || !wanted.has(headers.get(MAIL_HEADERS.mailbox))) return;
       if (headers.get(MAIL_HEADERS.uidValidity) !== uidValidity) return;
       uids.add(Number(headers.get(MAIL_HEADERS.uid)));
     };

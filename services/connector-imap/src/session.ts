@@ -122,7 +122,8 @@ export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSes
     return new FolderPoller({
       identityId: this.identity.remote_identity_id,
       connect: () => this.connect(),
-      syncFolder: async (client, path) => void (await this.sync(client, path)),
+      syncFolder: async (client, path, madeLater) =>
+        void (await this.sync(client, path, madeLater)),
       mayFetch: () => this.connected && !this.stopped && !this.fetches.paused,
       checkpoints: this.deps.checkpoints,
       totals: this.totals,
@@ -137,7 +138,15 @@ export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSes
   }
 
   /** One fetch of one mailbox over `client`, reported with the identity's running total. */
-  private sync(client: ImapFlow, mailbox: string): Promise<ClassifiedFailure | undefined> {
+  private sync(
+    client: ImapFlow,
+    mailbox: string,
+    madeLater = false,
+  ): Promise<ClassifiedFailure | undefined> {
+    // A folder made after the connection holds only mail that came after it, even for
+    // from_now, which otherwise starts a mailbox at what arrives after its first sight.
+    const { fetch_method } = this.identity.params;
+    const fetchMethod = madeLater && fetch_method === 'from_now' ? 'from_beginning' : fetch_method;
     const id = this.identity.remote_identity_id;
     return this.fetches.run(
       this.cause,
@@ -147,10 +156,11 @@ export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSes
           client,
           identityId: id,
           mailbox,
-          fetchMethod: this.identity.params.fetch_method,
+          fetchMethod,
           checkpoints: this.deps.checkpoints,
           publisher: this.deps.publisher,
           published: this.deps.published,
+          checkUnconfirmed: !this.checked.has(mailbox),
           isCancelled,
           progress: (total, lastUid) => progress(this.totals.set(mailbox, total), lastUid),
         });
