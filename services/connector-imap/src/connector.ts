@@ -48,6 +48,7 @@ const RELEVANT = new Set([
   'FetchCancelled',
   'RemoteIdentityUpdated',
   'RemoteIdentityDeleted',
+  'RemoteIdentityProviderChanged',
 ]);
 
 /**
@@ -119,8 +120,14 @@ export class ImapConnector {
     const id = event.remote_identity_id;
     const history = (await this.options.log.read(id)).map((s) => s.event);
     const state = foldIdentity(history);
-    if (!state || !isOurs(state)) return;
+    if (!state) return;
     const session = this.sessions.get(id);
+    if (!isOurs(state)) {
+      // The identity moved to another connector (its sub-object's provider changed): let go,
+      // so that it does not look connected by a connection nobody serves any more.
+      if (session || (await this.options.wanted.get(id))) await this.close(id, 'requested', event);
+      return;
+    }
     // Both requests end a pause; one still in force came after this one, a redelivery.
     const paused = pauseInForce(history) !== undefined;
     switch (event.type) {
@@ -156,11 +163,16 @@ export class ImapConnector {
     }
   }
 
-  private async open(state: IdentityState, cause: RemoteIdentityEvent): Promise<void> {
+  private async open(
+    state: IdentityState,
+    cause: RemoteIdentityEvent,
+    paused = false,
+  ): Promise<void> {
     const id = state.remote_identity_id;
     this.retries.cancel(id);
     await this.options.wanted.put(id, new TextEncoder().encode(cause.event_id));
     const session = createSession(state, this.writer(state), this.options, cause);
+    if (paused) session.pauseFetching();
     this.sessions.set(id, session);
     const outcome = await session.start();
     if (outcome.connected) {
@@ -219,7 +231,10 @@ export class ImapConnector {
       await this.options.wanted.delete(id);
       return;
     }
-    if (!this.sessions.get(id)?.isConnected) await this.open(state, cause);
+    // A cancel after the last request holds until the next one, across restarts too.
+    const cancelled = history.findLastIndex((e) => e.type === 'FetchCancelled');
+    const paused = cancelled > history.lastIndexOf(cause);
+    if (!this.sessions.get(id)?.isConnected) await this.open(state, cause, paused);
   }
 
   private writer(state: IdentityState): FactWriter {

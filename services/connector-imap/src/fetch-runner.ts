@@ -52,6 +52,11 @@ export class FetchRunner {
     this.pausedByCancel = false;
   }
 
+  /** Starts out paused: the user's last cancel still holds (a session restored after it). */
+  pause(): void {
+    this.pausedByCancel = true;
+  }
+
   /** Stops the running fetches between two messages, or acknowledges at once when idle. */
   async cancel(cause: RemoteIdentityEvent): Promise<void> {
     this.pausedByCancel = true;
@@ -114,8 +119,9 @@ export class FetchRunner {
       cause,
     );
     const started = performance.now();
+    // The running total as last reported: what a failed fetch had published still counts.
+    let total: number | undefined;
     try {
-      let total: number | undefined;
       const progress: ProgressReporter = async (reached, lastUid) => {
         total = reached;
         await facts.append(
@@ -181,7 +187,14 @@ export class FetchRunner {
       logger.warn({ code: failure.code, err: failure.message }, 'fetch failed');
       await facts.append(
         'FetchFailed',
-        { fetch_id: fetchId, mailbox, fetched: 0, code: failure.code, message: failure.message },
+        {
+          fetch_id: fetchId,
+          mailbox,
+          fetched: 0,
+          ...(total === undefined ? {} : { total_fetched: total }),
+          code: failure.code,
+          message: failure.message,
+        },
         cause,
       );
       return failure;

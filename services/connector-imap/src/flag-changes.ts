@@ -1,5 +1,5 @@
 import type { ImapFlow } from 'imapflow';
-import type { MailPublisher } from './mail-publisher.ts';
+import { lastingFlags, type MailPublisher } from './mail-publisher.ts';
 
 export interface FlagChangesOptions {
   client: ImapFlow;
@@ -37,7 +37,7 @@ export async function publishFlagChanges({
         mailbox,
         uidValidity,
         uid: msg.uid,
-        flags: [...(msg.flags ?? [])],
+        flags: lastingFlags(msg.flags),
         modseq: msg.modseq ?? since,
       }),
     );

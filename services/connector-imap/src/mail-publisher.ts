@@ -110,3 +110,11 @@ export interface FlagsChange {
 export function contentHash(source: Uint8Array): string {
   return createHash('sha256').update(source).digest('hex');
 }
+
+/**
+ * A message's flags as published: without \\Recent, which tells only the session that saw it
+ * first (RFC 3501) and would make every new connection look like a change.
+ */
+export function lastingFlags(flags: Iterable<string> | undefined): string[] {
+  return [...(flags ?? [])].filter((flag) => flag !== '\\Recent');
+}

@@ -43,6 +43,8 @@ export interface MailSession {
   start(): Promise<SessionOutcome>;
   /** The user asked for the connection again: fetch now, and resume after a cancel. */
   resume(cause: RemoteIdentityEvent): void;
+  /** Fetches nothing until `resume`: for a session restored while a cancel holds. */
+  pauseFetching(): void;
   /** Stops the running fetch between two messages, and pauses fetching. */
   cancelFetch(cause: RemoteIdentityEvent): Promise<void>;
   stop(reason: StopReason, cause?: RemoteIdentityEvent): Promise<void>;

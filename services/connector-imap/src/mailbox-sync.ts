@@ -3,7 +3,12 @@ import { sinceDate, type FetchMethod } from '@ri/events';
 import type { CheckpointStore } from './checkpoints.ts';
 import type { FetchOutcome, ProgressReporter } from './fetch-runner.ts';
 import { publishFlagChanges } from './flag-changes.ts';
-import { contentHash, type FetchedMail, type MailPublisher } from './mail-publisher.ts';
+import {
+  contentHash,
+  lastingFlags,
+  type FetchedMail,
+  type MailPublisher,
+} from './mail-publisher.ts';
 import type { PublishedContent } from './published-content.ts';
 import { PublishWindow } from './publish-window.ts';
 
@@ -233,7 +238,7 @@ export async function syncMailbox({
             break;
           }
           if (!msg.source || msg.uid <= result.lastUid) continue;
-          const flags = [...(msg.flags ?? [])];
+          const flags = lastingFlags(msg.flags);
           const mail: FetchedMail = {
             identityId,
             mailbox,

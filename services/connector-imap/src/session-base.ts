@@ -51,6 +51,10 @@ export abstract class SessionBase<Deps extends SessionDeps> {
     this.fetchSoon();
   }
 
+  pauseFetching(): void {
+    this.fetches.pause();
+  }
+
   cancelFetch(cause: RemoteIdentityEvent): Promise<void> {
     return this.fetches.cancel(cause);
   }

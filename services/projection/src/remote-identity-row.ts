@@ -99,8 +99,10 @@ export function evolveRow(
     case 'FetchProgressed':
       return { ...touched, messages_fetched: fetchedAfter(row, event.data) };
     case 'FetchCompleted':
+      // A fetch that went through shows that whatever failed before has mended.
       return {
         ...touched,
+        last_error: null,
         ...fetchesWithout(row, event.data.fetch_id),
         messages_fetched: fetchedAfter(row, event.data),
       };
