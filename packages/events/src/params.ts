@@ -67,6 +67,15 @@ export const emailParamsSchema = z
     // POP3 cannot search by date: honouring since: would mean fetching every message first.
     message: 'since: needs IMAP; POP3 can fetch from_now or from_beginning',
     path: ['fetch_method'],
+  })
+  .refine((p) => p.mail_protocol !== 'POP3' || p.include_junk === undefined, {
+    // A POP3 maildrop is one mailbox: there is no Junk folder to include.
+    message: 'include_junk needs IMAP: a POP3 maildrop has no folders',
+    path: ['include_junk'],
+  })
+  .refine((p) => p.mail_protocol !== 'POP3' || p.include_trash === undefined, {
+    message: 'include_trash needs IMAP: a POP3 maildrop has no folders',
+    path: ['include_trash'],
   });
 
 export type EmailParams = z.infer<typeof emailParamsSchema>;
