@@ -77,6 +77,15 @@ export class EventLog {
     return this.readSubject(this.topology.identitySubject(remoteIdentityId), parseEvent);
   }
 
+  /**
+   * Reads the identity's events after `sequence` in order, up to the last one the server held
+   * when it delivered them: a writer that lost an append catches up on what overtook it
+   * without reading the whole history again. Empty when nothing follows `sequence`.
+   */
+  readAfter(remoteIdentityId: string, sequence: number): Promise<StoredEvent[]> {
+    return this.readSubject(this.topology.identitySubject(remoteIdentityId), parseEvent, sequence);
+  }
+
   /** Reads the contact's whole history in order; empty when the contact has none. */
   readContact(contactId: string): Promise<StoredContactEvent[]> {
     return this.readSubject(this.topology.contactSubject(contactId), parseContactEvent);
@@ -113,19 +122,25 @@ export class EventLog {
   private async readSubject<T>(
     subject: string,
     parse: (raw: unknown) => T,
+    after = 0,
   ): Promise<{ event: T; sequence: number }[]> {
+    // Without this check a subject with nothing after `after` would wait for a message forever.
     const last = await this.lastSequenceOf(subject);
-    if (last === 0) return [];
+    if (last <= after) return [];
     const consumer = await this.js.consumers.get(this.topology.identityStream, {
       filter_subjects: subject,
-      deliver_policy: DeliverPolicy.All,
+      ...(after === 0
+        ? { deliver_policy: DeliverPolicy.All }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 }),
     });
     const events: { event: T; sequence: number }[] = [];
     const messages = await consumer.consume();
     try {
       for await (const msg of messages) {
         events.push({ event: parse(JSON.parse(decoder.decode(msg.data))), sequence: msg.seq });
-        if (msg.seq >= last) break;
+        // Stopping when nothing was pending at delivery, rather than at `last`, also takes in
+        // what was appended meanwhile: the reader is as fresh as the server could make it.
+        if (msg.seq >= last && msg.info.pending === 0) break;
       }
     } finally {
       await messages.close();
