@@ -12,7 +12,7 @@ import {
 } from '../testing/test-jetstream.ts';
 import { changeIdentity, toEvent, type EventMetadata } from './change-identity.ts';
 import { createIdentity } from './create-identity.ts';
-import { decideUpdate } from './decide-update.ts';
+import { decideUpdate, type PendingEvent } from './decide-update.ts';
 import type { IdentityLog } from './identity-log.ts';
 import { openLoginKeyStore } from './kv-login-key-store.ts';
 import { LoginReservations } from './login-reservations.ts';
@@ -70,30 +70,27 @@ async function givenIdentity(): Promise<string> {
   return result.state.remote_identity_id;
 }
 
-/** What a connector does while the API decides: append a fact without any expectation. */
-async function connectorReportsConnected(id: string): Promise<void> {
-  const fact = toEvent(
-    { type: 'Connected', data: { connector: 'test', server: 'imap.example.org', port: 993 } },
-    id,
-    metadata,
-  );
-  await jetstream.log.append(fact);
-}
+const CONNECTED: PendingEvent = {
+  type: 'Connected',
+  data: { connector: 'test', server: 'imap.example.org', port: 993 },
+};
 
 /**
- * The real event log, with a connector's fact landing just before the API's append on the
- * first `times` appends: the interleaving that concurrent connectors produce, made certain.
+ * The real event log, with `overtaking` (by default a connector's fact, appended without any
+ * expectation) landing just before the API's append on the first `times` appends: the
+ * interleaving that concurrent writers produce, made certain.
  */
-function logOvertakenByConnector(id: string, times: number): IdentityLog {
+function logOvertakenBy(id: string, times: number, overtaking = CONNECTED): IdentityLog {
   let overtaken = 0;
   return {
     read: (remoteIdentityId) => jetstream.log.read(remoteIdentityId),
+    readAfter: (remoteIdentityId, sequence) => jetstream.log.readAfter(remoteIdentityId, sequence),
     readContact: (contactId) => jetstream.log.readContact(contactId),
     appendContact: (event, options) => jetstream.log.appendContact(event, options),
     async append(event, options) {
       if (overtaken < times) {
         overtaken += 1;
-        await connectorReportsConnected(id);
+        await jetstream.log.append(toEvent(overtaking, id, metadata));
       }
       return jetstream.log.append(event, options);
     },
@@ -105,11 +102,11 @@ async function eventTypes(id: string): Promise<string[]> {
 }
 
 describe('changeIdentity', () => {
-  it('decides again on the fact a connector appended between the read and the append', async () => {
+  it('appends on top of a fact that overtook it, without deciding again', async () => {
     const id = await givenIdentity();
     let decisions = 0;
     const result = await changeIdentity({
-      log: logOvertakenByConnector(id, 1),
+      log: logOvertakenBy(id, 1),
       remoteIdentityId: id,
       decide: (state) => {
         decisions += 1;
@@ -117,7 +114,8 @@ describe('changeIdentity', () => {
       },
       ...metadata,
     });
-    expect(decisions).toBe(2);
+    // A fact leaves the state as it was, so the first decision still holds.
+    expect(decisions).toBe(1);
     expect(result.appended.map((e) => e.type)).toEqual(['ConnectionRequested']);
     expect(await eventTypes(id)).toEqual([
       'RemoteIdentityCreated',
@@ -125,12 +123,34 @@ describe('changeIdentity', () => {
       'ConnectionRequested',
     ]);
     expect(result.sequence).toBe((await jetstream.log.read(id)).at(-1)?.sequence);
+    expect(result.history.map((stored) => stored.event.type)).toEqual(await eventTypes(id));
+  });
+
+  it('decides again on a user event that overtook it, and repeats nothing', async () => {
+    const id = await givenIdentity();
+    const decidedOn: boolean[] = [];
+    const result = await changeIdentity({
+      log: logOvertakenBy(id, 1, { type: 'FetchCancelled', data: {} }),
+      remoteIdentityId: id,
+      decide: (state) => {
+        decidedOn.push(state.cancel_fetch_required);
+        return decideUpdate(state, { cancel_fetch_required: true, connection_required: true });
+      },
+      ...metadata,
+    });
+    expect(decidedOn).toEqual([false, true]);
+    expect(result.appended.map((e) => e.type)).toEqual(['ConnectionRequested']);
+    expect(await eventTypes(id)).toEqual([
+      'RemoteIdentityCreated',
+      'FetchCancelled',
+      'ConnectionRequested',
+    ]);
   });
 
   it('answers VERSION_CONFLICT without appending when If-Match names another version', async () => {
     const id = await givenIdentity();
     const failure = await changeIdentity({
-      log: logOvertakenByConnector(id, 1),
+      log: logOvertakenBy(id, 1),
       remoteIdentityId: id,
       decide: (state) => decideUpdate(state, { connection_required: true }),
       precondition: { matches: () => false },
@@ -145,7 +165,7 @@ describe('changeIdentity', () => {
     const id = await givenIdentity();
     const [created] = await jetstream.log.read(id);
     const failure = await changeIdentity({
-      log: logOvertakenByConnector(id, 1),
+      log: logOvertakenBy(id, 1),
       remoteIdentityId: id,
       decide: (state) => decideUpdate(state, { connection_required: true }),
       precondition: { matches: (sequence) => sequence === created?.sequence },
@@ -159,7 +179,7 @@ describe('changeIdentity', () => {
     const id = await givenIdentity();
     let decisions = 0;
     const failure = await changeIdentity({
-      log: logOvertakenByConnector(id, Infinity),
+      log: logOvertakenBy(id, Infinity),
       remoteIdentityId: id,
       decide: (state) => {
         decisions += 1;
@@ -169,7 +189,7 @@ describe('changeIdentity', () => {
       ...metadata,
     }).catch((err: unknown) => err);
     expect((failure as ApiError).code).toBe('CONCURRENT_UPDATE');
-    expect(decisions).toBe(3);
+    expect(decisions).toBe(1);
     expect(await eventTypes(id)).not.toContain('ConnectionRequested');
   });
 

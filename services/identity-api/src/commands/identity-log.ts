@@ -7,7 +7,10 @@ import { ApiError } from '../problems/api-error.ts';
  * The part of the event log that the API writes through, identities' and contacts' subjects;
  * `EventLog` is the real one.
  */
-export type IdentityLog = Pick<EventLog, 'append' | 'read' | 'appendContact' | 'readContact'>;
+export type IdentityLog = Pick<
+  EventLog,
+  'append' | 'read' | 'readAfter' | 'appendContact' | 'readContact'
+>;
 
 /**
  * Runs a call on the event log. A version conflict and an unreadable event keep their meaning;
