@@ -12,6 +12,7 @@ import {
 import type { PublishedContent } from './published-content.ts';
 import { PublishWindow } from './publish-window.ts';
 
+const DAY_MS = 86_400_000;
 /** Messages or bytes gathered before they are published together. */
 const BATCH_MESSAGES = 64;
 const BATCH_BYTES = 1 << 20;
@@ -76,8 +77,7 @@ export async function syncMailbox({
             highest_modseq: String(box.highestModseq),
           };
     let checkpoint = await checkpoints.get(identityId, mailbox);
-    // A since: fetch publishes, at first sight only, the messages the server dates since then.
-    let since = !checkpoint ? sinceDate(fetchMethod) : undefined;
+    const firstSight = checkpoint === undefined;
     if (!checkpoint || checkpoint.uid_validity !== uidValidity) {
       // 1. First sight of this mailbox, or a new UIDVALIDITY: decide where publishing starts.
       // After a UIDVALIDITY change every UID is new, so the mailbox is gone through again, and
@@ -96,13 +96,22 @@ export async function syncMailbox({
       await checkpoints.put(identityId, mailbox, checkpoint);
     }
     const resyncUntil = checkpoint.resync_until ?? 0;
-    if (resyncUntil > checkpoint.last_uid) {
-      // Going through again must not publish what the fetch method left out the first time:
-      // mail from before `since:`, or from before the first connection for `from_now` (to the
-      // day, as IMAP dates searches).
-      const firstSeen = checkpoint.first_seen_at ? new Date(checkpoint.first_seen_at) : undefined;
-      since = sinceDate(fetchMethod) ?? (fetchMethod === 'from_now' ? firstSeen : undefined);
-    }
+    // What the fetch method left out stays out, also when the mailbox is gone through again
+    // after a UIDVALIDITY change. since: leaves out what the server dates (INTERNALDATE) before
+    // its day, at first sight and when going through again; after that, new mail is new
+    // mail. from_now leaves out what the server dates before the mailbox's first sight on
+    // every pass (to the day, as IMAP searches by day), so that a migration copying old mail
+    // in while a pass runs does not pass it off as new.
+    // A day earlier: the server compares dates in its own time zone, which may be behind UTC.
+    const firstSeen = checkpoint.first_seen_at
+      ? new Date(Date.parse(checkpoint.first_seen_at) - DAY_MS)
+      : undefined;
+    const since =
+      fetchMethod === 'from_now'
+        ? firstSeen
+        : firstSight || resyncUntil > checkpoint.last_uid
+          ? sinceDate(fetchMethod)
+          : undefined;
     const names = [mailbox, ...(checkpoint.previous_names ?? [])];
     // What every save of the checkpoint carries over unchanged.
     const kept = {
@@ -164,8 +173,6 @@ export async function syncMailbox({
     }
 
     // 3. List the new UIDs; `n:*` also matches the highest UID when it is below n.
-    // LIMITATION: a since: fetch cut short by a crash goes on with every UID above its
-    // checkpoint, older dates included.
     const query = since
       ? { since, uid: `${checkpoint.last_uid + 1}:*` }
       : { uid: `${checkpoint.last_uid + 1}:*` };
