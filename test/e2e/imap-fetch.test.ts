@@ -212,7 +212,7 @@ describe('an IMAP remote identity, end to end', () => {
     );
   });
 
-  it('reports a certificate it cannot trust after STARTTLS as TLS_FAILED, not retried', async () => {
+  it('reports an untrusted certificate after STARTTLS as TLS_FAILED, not retried', async () => {
     const stranger = await startDovecot();
     try {
       const id = await createIdentity(

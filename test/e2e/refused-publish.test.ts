@@ -38,7 +38,7 @@ async function capMailStream(maxMessages: number): Promise<void> {
 }
 
 describe('a mail stream that refuses publications for a while', () => {
-  it('fails the fetch, retries it on a new connection and publishes each message once', async () => {
+  it('fails the fetch, retries on a new connection and publishes each message once', async () => {
     await capMailStream(CAP);
     const id = await createConnectedIdentity(system, USER, {
       login: dovecot.user,
