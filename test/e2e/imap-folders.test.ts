@@ -4,7 +4,7 @@ import type { ImapFlow } from 'imapflow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGroup, md5OfFetched, type DatasetMessage } from '../support/dataset.ts';
 import { startDovecot, type DovecotServer } from '../support/dovecot.ts';
-import { imapClient } from '../support/maildir.ts';
+import { withImapClient } from '../support/maildir.ts';
 import { createConnectedIdentity, readIdentity } from '../support/identity-api.ts';
 import {
   readPublishedMail,
@@ -47,14 +47,8 @@ afterAll(async () => {
   await dovecot?.stop();
 });
 
-async function withClient<T>(use: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = imapClient(dovecot);
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.logout();
-  }
+function withClient<T>(use: (client: ImapFlow) => Promise<T>): Promise<T> {
+  return withImapClient(dovecot, use);
 }
 
 /** Appends `count` dataset messages not appended before, and answers their texts. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGroup, type DatasetMessage } from '../support/dataset.ts';
 import { startDovecot, type DovecotServer } from '../support/dovecot.ts';
 import { createConnectedIdentity, readIdentity } from '../support/identity-api.ts';
-import { imapClient } from '../support/maildir.ts';
+import { withImapClient } from '../support/maildir.ts';
 import {
   readPublishedMail,
   startTestSystem,
@@ -38,14 +38,8 @@ afterAll(async () => {
   await dovecot?.stop();
 });
 
-async function withClient<T>(use: (client: ImapFlow) => Promise<T>): Promise<T> {
-  const client = imapClient(dovecot);
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.logout();
-  }
+function withClient<T>(use: (client: ImapFlow) => Promise<T>): Promise<T> {
+  return withImapClient(dovecot, use);
 }
 
 async function append(client: ImapFlow, folder: string, count: number, date?: Date) {

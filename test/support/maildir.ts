@@ -83,32 +83,36 @@ export function imapClient(server: DovecotServer): ImapFlow {
   });
 }
 
+/** Runs `use` on a logged-in IMAPS client of `server`, and logs out afterwards. */
+export async function withImapClient<T>(
+  server: DovecotServer,
+  use: (client: ImapFlow) => Promise<T>,
+): Promise<T> {
+  const client = imapClient(server);
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.logout();
+  }
+}
+
 /** Appends over IMAPS and returns the UID dovecot assigned (via UIDPLUS). */
 export async function appendMessage(
   server: DovecotServer,
   text: string,
   folder = 'INBOX',
 ): Promise<number> {
-  const client = imapClient(server);
-  await client.connect();
-  try {
+  return withImapClient(server, async (client) => {
     const result = await client.append(folder, text);
     if (!result || result.uid === undefined) {
       throw new Error(`APPEND to ${folder} returned no UID`);
     }
     return result.uid;
-  } finally {
-    await client.logout();
-  }
+  });
 }
 
 /** Logs in and SELECTs INBOX once so that dovecot builds its index before anything is timed. */
 export async function warmMailbox(server: DovecotServer): Promise<void> {
-  const client = imapClient(server);
-  await client.connect();
-  try {
-    await client.mailboxOpen('INBOX');
-  } finally {
-    await client.logout();
-  }
+  await withImapClient(server, (client) => client.mailboxOpen('INBOX'));
 }
