@@ -277,14 +277,16 @@ describe('an IMAP server that misbehaves', () => {
       { what: 'the reason in the read model' },
     );
     expect(failing.body.last_error.message).toContain('Mailbox is unavailable');
-    expect(failing.body.messages_fetched).toBe(0);
-    // Logging in works each time, yet the tries back off as if it did not.
+    expect(failing.body).toMatchObject({ messages_fetched: 0, connected: false });
+    // Logging in works each time, yet it is no connection: the tries back off, and each one
+    // counts towards the pause.
     const tries = await waitFor(
-      () => eventsOf(bad, 'FetchFailed'),
+      () => eventsOf(bad, 'ConnectionFailed'),
       (found) => found.length >= 4,
       { what: 'the mailbox tried again' },
     );
     expect(tries.every((e) => e.data.code === 'MAILBOX_UNAVAILABLE')).toBe(true);
+    expect((await eventsOf(bad, 'Connected')).length).toBe(0);
     expectBackoff(tries);
     await healthyStillPublishes(good, 1);
 

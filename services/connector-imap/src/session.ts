@@ -54,14 +54,18 @@ export class ImapSession extends SessionBase<ImapSessionDeps> implements MailSes
   }
 
   async start(): Promise<SessionOutcome> {
-    let client: ImapFlow;
+    let client: ImapFlow | undefined;
     try {
       client = await this.connect();
+      // INBOX must open too. A login whose INBOX fails is no connection a user can use, and
+      // reporting it as Connected would reset the backoff and the pause streak on each try.
+      await client.mailboxOpen(INBOX);
       this.totals = await MailboxTotals.load(
         this.deps.checkpoints,
         this.identity.remote_identity_id,
       );
     } catch (err) {
+      client?.close();
       return this.failed(err);
     }
     if (this.stopped) {
