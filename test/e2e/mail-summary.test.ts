@@ -124,7 +124,11 @@ describe('mail summaries, end to end', () => {
     expect(late!.parse_error).toBeUndefined();
     // Each summary names its raw message, one to one.
     expect(new Set(all.map((s) => s.raw_sequence)).size).toBe(all.length);
-    const identity = await readIdentity(system, 'user-summary', id);
-    expect(identity.body.messages_fetched).toBe(AWKWARD_MAIL.length + 1);
+    // The summary can be out before the projection shows the fetch: wait for the count.
+    await waitFor(
+      () => readIdentity(system, 'user-summary', id),
+      (a) => a.body?.messages_fetched === AWKWARD_MAIL.length + 1,
+      { what: 'the count in the read model' },
+    );
   });
 });
