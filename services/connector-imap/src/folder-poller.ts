@@ -34,6 +34,8 @@ export class FolderPoller {
   private polling: Promise<void> | undefined;
   private again = false;
   private stopped = false;
+  /** Once true it stays so: read from the bucket only until then, not on every poll. */
+  private baselined = false;
 
   constructor(private readonly options: FolderPollerOptions) {}
 
@@ -91,7 +93,8 @@ export class FolderPoller {
       known.delete(from);
       if (checkpoint) known.set(to, checkpoint);
     }
-    const baselined = await checkpoints.foldersBaselined(identityId);
+    this.baselined ||= await checkpoints.foldersBaselined(identityId);
+    const baselined = this.baselined;
     for (const folder of folders) {
       if (this.stopped || !this.options.mayFetch()) return;
       const checkpoint = known.get(folder.path);
@@ -111,7 +114,10 @@ export class FolderPoller {
       await this.options.syncFolder(client, folder.path, baselined && checkpoint === undefined);
     }
     // Every folder there now has a checkpoint: the ones that come later were made later.
-    if (!baselined) await checkpoints.markFoldersBaselined(identityId);
+    if (!baselined) {
+      await checkpoints.markFoldersBaselined(identityId);
+      this.baselined = true;
+    }
   }
 
   private async connection(): Promise<ImapFlow> {
